@@ -1,0 +1,1 @@
+"""nnlib: a small numpy neural network library for the course (M. Nielsen's ``network.py`` API)."""

