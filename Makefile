@@ -49,6 +49,7 @@ notebook-tests: data
 
 notebooks: data
 	$(TEST_ENV) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/[0-9]*.ipynb
+	$(PY) tools/make_nb07.py --fill        # notebook 07's summary quotes the numbers of its run
 
 student: setup
 	$(PY) tools/make_student.py notebooks build/student
