@@ -98,7 +98,10 @@ def _png_pixels(data):
 
 def test_playground_in_headless_chromium():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium: apt-get install chromium)")
+        message = f"{CHROMIUM} is missing (install Debian's chromium: apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; .ci/run installs it, so in CI this is an error")
+        pytest.skip(message)
     pytest.importorskip("voila")
     sync_api = pytest.importorskip("playwright.sync_api")
 
