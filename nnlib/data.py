@@ -185,6 +185,7 @@ def fetch_mnist(dest=None):
     for name, fetch in sources:
         try:
             fetch()
+            print(f"{dest.name}: verified copy from {name} written to {dest}", file=sys.stderr)
             return dest
         except PermissionError:
             raise                                  # an unwritable data/ folder: no source can help

@@ -82,12 +82,14 @@ def test_load_data_wrapper_mnist_is_nielsens_format():
 
 # ------------------------------------------------------------------------------------- fetch sources
 
-def test_env_source_copies_verified_file(monkeypatch, tmp_path, fake_mnist, offline):
+def test_env_source_copies_verified_file(monkeypatch, tmp_path, fake_mnist, offline, capsys):
     monkeypatch.setenv("MNIST_PKL_GZ", str(fake_mnist))
     dest = tmp_path / "data" / "mnist.pkl.gz"
     assert data.fetch_mnist(dest) == dest
     assert dest.read_bytes() == fake_mnist.read_bytes()
+    assert "verified copy from $MNIST_PKL_GZ" in capsys.readouterr().err
     assert data.fetch_mnist(dest) == dest             # second call: a no-op on the verified file
+    assert capsys.readouterr().err == ""
 
 
 class FakeResponse(io.BytesIO):
