@@ -28,12 +28,12 @@ checking of inputs (with clear errors for wrong shapes, labels out of range, NaN
 
 import math
 import os
-import tempfile
 import warnings
 
 import numpy as np
 
 from . import _fast, _inputs
+from .data import atomic_write
 
 __all__ = ["Network", "DivergenceWarning", "sigmoid", "sigmoid_prime", "softmax"]
 
@@ -530,16 +530,8 @@ class Network:
                   "dtype": np.array(np.dtype(self.dtype).name)}
         for i, (b, w) in enumerate(zip(self.biases, self.weights)):
             arrays["b%d" % i], arrays["w%d" % i] = b, w
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(suffix=".npz.tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        with atomic_write(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **arrays)
         return path
 
     @classmethod

@@ -37,7 +37,6 @@ import json
 import numbers
 import os
 import struct
-import tempfile
 import threading
 import time
 import zlib
@@ -45,6 +44,7 @@ import zlib
 import numpy as np
 
 from . import toydata
+from .data import atomic_write
 from .network import Network
 
 __all__ = ["Playground", "png_bytes", "colorize", "LEARNING_RATES", "REGULARIZATION_RATES"]
@@ -181,19 +181,9 @@ _ACT = {
 
 
 def _atomic_write_bytes(path, data):
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    with atomic_write(path) as tmp:
+        tmp.write_bytes(data)
+    return os.fspath(path)
 
 
 # ------------------------------------------------------------------------------------------------
