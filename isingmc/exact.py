@@ -188,21 +188,24 @@ def _kaufman(T, L):
 # public functions
 
 
+def _exact(T, L, which, at_tc):
+    """Kaufman's (finite L) or Onsager's (L=None) result number `which` (0: energy, 1: specific heat)
+    at temperature(s) `T`; Onsager's formulas are evaluated apart from T_C, where the value is `at_tc`."""
+    arr = _check_temperature(T)
+    if L is not None:
+        return _scalar_or_array(_kaufman(arr, _check_L(L))[which], arr)
+    on_tc = np.isclose(arr, T_C, rtol=1e-12, atol=0)
+    value = _onsager(np.where(on_tc, 1.0, arr))[which]
+    return _scalar_or_array(np.where(on_tc, at_tc, value), arr)
+
+
 def energy_per_site(T, L=None):
     """Exact mean energy per site at temperature(s) `T`.
 
     ``L=None``: Onsager's infinite lattice (-sqrt 2 at T_C).  ``L``: Kaufman's exact result for the
     periodic L x L lattice, the value a correct simulation of that lattice converges to.
     """
-    arr = _check_temperature(T)
-    if L is not None:
-        u, _ = _kaufman(arr, _check_L(L))
-        return _scalar_or_array(u, arr)
-    at_tc = np.isclose(arr, T_C, rtol=1e-12, atol=0)
-    safe = np.where(at_tc, 1.0, arr)
-    u, _ = _onsager(safe)
-    u = np.where(at_tc, -math.sqrt(2.0), u)
-    return _scalar_or_array(u, arr)
+    return _exact(T, L, 0, -math.sqrt(2.0))
 
 
 def specific_heat_per_site(T, L=None):
@@ -210,15 +213,7 @@ def specific_heat_per_site(T, L=None):
 
     ``L=None``: Onsager (logarithmically divergent: ``inf`` at T_C).  ``L``: Kaufman's finite lattice.
     """
-    arr = _check_temperature(T)
-    if L is not None:
-        _, c = _kaufman(arr, _check_L(L))
-        return _scalar_or_array(c, arr)
-    at_tc = np.isclose(arr, T_C, rtol=1e-12, atol=0)
-    safe = np.where(at_tc, 1.0, arr)
-    _, c = _onsager(safe)
-    c = np.where(at_tc, np.inf, c)
-    return _scalar_or_array(c, arr)
+    return _exact(T, L, 1, np.inf)
 
 
 def log_partition_function(T, L):

@@ -79,28 +79,21 @@ def _check_real(value, name, positive=False):
 
 def _as_1d(values, name, min_size=1):
     """A finite float 1-D array, or a clear error."""
-    if isinstance(values, (str, bytes)) or values is None:
-        raise TypeError(f"{name} must be a 1-D array of numbers, got {type(values).__name__}")
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 1-D array of real numbers") from None
+    arr = _as_float_array(values, name, kind="a 1-D array")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.size < min_size:
         raise ValueError(f"{name} must hold at least {min_size} values, got {arr.size}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must contain only finite values")
     return arr
 
 
-def _as_float_array(values, name):
+def _as_float_array(values, name, kind="an array"):
     if isinstance(values, (str, bytes)) or values is None:
-        raise TypeError(f"{name} must be an array of numbers, got {type(values).__name__}")
+        raise TypeError(f"{name} must be {kind} of numbers, got {type(values).__name__}")
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of real numbers") from None
+        raise TypeError(f"{name} must be {kind} of real numbers") from None
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values")
     return arr
