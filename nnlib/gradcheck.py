@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from . import _inputs
+from . import examples
+from .checks import check_dtype
 
 __all__ = ["gradcheck"]
 
@@ -36,13 +37,13 @@ def gradcheck(network, x, y, eps=1e-5):
             or not 0 < eps < 1:
         raise ValueError("eps must be a number in (0, 1), got %r" % (eps,))
     net = _float64_copy(network)
-    x = _inputs.check_columns(net, x, "x").astype(np.float64)
+    x = examples.column(x, net.sizes[0], "x").astype(np.float64)
     if x.shape[1] != 1:
         raise ValueError("x must be a single input column (%d, 1), got shape %s"
                          % (net.sizes[0], x.shape))
     if not np.all(np.isfinite(x)):
         raise ValueError("x contains NaN or infinite values")
-    y = _inputs.target_column(net, y).astype(np.float64)
+    y = examples.target_column(y, net.sizes[-1]).astype(np.float64)
     nabla_b, nabla_w = net.backprop(x, y)
     worst = 0.0
     for params, grads in ((net.biases, nabla_b), (net.weights, nabla_w)):
@@ -64,10 +65,10 @@ def gradcheck(network, x, y, eps=1e-5):
 def _cost(net, x, y):
     """The cost C_x of one example, from the output layer's z (stable for cross-entropy)."""
     a = x
-    for layer, (b, w) in enumerate(zip(net.biases, net.weights)):
+    for b, w, sigma in zip(net.biases, net.weights, net.layer_activations):
         z = np.dot(w, a) + b
-        a = net._sigma(layer)[0](z)
-    return net._cost_sum(z, a, y)
+        a = sigma.fn(z)
+    return net.cost_function.fn(z, a, y)
 
 
 def _float64_copy(network):
@@ -78,7 +79,7 @@ def _float64_copy(network):
     if not isinstance(network, Network):
         raise TypeError("network must be an nnlib.Network, got %s" % type(network).__name__)
     net = copy.copy(network)
-    net.dtype = _inputs.check_dtype(np.float64)
+    net.dtype = check_dtype(np.float64)
     net.biases = [np.array(b, dtype=np.float64) for b in network.biases]
     net.weights = [np.array(w, dtype=np.float64) for w in network.weights]
     return net

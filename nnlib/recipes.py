@@ -15,8 +15,6 @@ reuses; ``train_best`` runs it.  Everything in it is one of Nielsen's chapter-3 
   epoch, which fights overfitting much like having more data.
 """
 
-import time
-
 import numpy as np
 
 from .network import Network
@@ -89,59 +87,39 @@ def shift_images(X, rng, max_shift=1, side=28):
 
 def train_best(training, evaluation=None, test=None, *, config=None, seed=0, epochs=None,
                time_limit=None, augment=None, verbose=True):
-    """Train ``Network(config["sizes"], ...)`` as ``config`` (default ``BEST_CONFIG``) says.
+    """Train ``Network(config["sizes"], ...)`` as ``config`` (default ``BEST_CONFIG``) says,
+    through ``Network.SGD`` (the one training loop).
 
     ``training``, ``evaluation``, ``test``: tuples ``(X, labels)`` of arrays (``load_arrays``).
     ``epochs`` overrides the configuration's (the schedule is stretched to fit);
-    ``time_limit`` (seconds of training): stop before an epoch that would, at the average
-    speed so far, end past it (the schedule stays that of the full run).
+    ``time_limit`` (seconds of training): stop after the epoch past which, at the average
+    speed so far, another epoch would end beyond it (the schedule stays that of the full run).
     ``augment``: a function ``augment(X, rng) -> X`` that makes each epoch's variant of the
     training inputs (e.g. ``isingmc.random_symmetry``); by default the images are shifted by up
     to ``config["max_shift"]`` pixels (no augmentation when it is 0).
-    Returns ``(net, history)``; history holds per epoch ``"eta"``,
-    ``"seconds"`` (cumulative training time, evaluation excluded) and the accuracies of the
-    sets given, as fractions."""
+    Returns ``(net, history)``; history holds per epoch ``"eta"``, ``"seconds"`` (cumulative
+    time, evaluation included) and the accuracies of the sets given, as fractions."""
     config = dict(BEST_CONFIG if config is None else config)
     n_epochs = config["epochs"] if epochs is None else epochs
-    X, y = training
     net = Network(config["sizes"], seed=seed, activation=config["activation"],
                   output=config["output"], cost=config["cost"], init=config["init"],
                   dtype=np.dtype(config["dtype"]).type)
-    rng = np.random.default_rng([seed, 1])  # for the shifts, apart from the net's generator
-    history = {"eta": [], "seconds": []}
-    if evaluation is not None:
-        history["evaluation_accuracy"] = []
-    if test is not None:
-        history["test_accuracy"] = []
-    trained = 0.0
-    for j in range(n_epochs):
-        eta = config["eta"]
-        if config.get("schedule") == "cosine":
-            eta = config["eta"] * (1 + np.cos(np.pi * j / n_epochs)) / 2
-        start = time.perf_counter()
-        if augment is not None:
-            Xj = augment(X, rng)
-        elif config.get("max_shift"):
-            Xj = shift_images(X, rng, config["max_shift"])
-        else:
-            Xj = X
-        net.train_epoch(Xj, y, config["mini_batch_size"], eta,
-                        momentum=config.get("momentum", 0.0), lmbda=config.get("lmbda", 0.0),
-                        l1=config.get("l1", 0.0))
-        trained += time.perf_counter() - start
-        history["eta"].append(float(eta))
-        history["seconds"].append(trained)
-        line = "Epoch %d: eta %.4f, %.0f s" % (j, eta, trained)
-        for name, data in (("evaluation", evaluation), ("test", test)):
-            if data is not None:
-                history[name + "_accuracy"].append(net.accuracy(*data))
-                line += ", %s %.4f" % (name, history[name + "_accuracy"][-1])
-        if verbose:
-            print(line, flush=True)
-        if time_limit is not None and j + 1 < n_epochs \
-                and trained * (j + 2) / (j + 1) > time_limit:
-            if verbose:
+    if augment is None and config.get("max_shift"):
+        def augment(X, rng):
+            return shift_images(X, rng, config["max_shift"])
+
+    def within_time(epoch, history):
+        seconds = history["seconds"][-1]
+        if time_limit is not None and seconds * (epoch + 2) / (epoch + 1) > time_limit:
+            if verbose and epoch + 1 < n_epochs:
                 print("stopping after epoch %d: another epoch would pass the time limit of "
-                      "%.0f s" % (j, time_limit))
-            break
+                      "%.0f s" % (epoch, time_limit))
+            return False
+        return True
+
+    history = net.SGD(training, n_epochs, config["mini_batch_size"], config["eta"],
+                      test_data=test, evaluation_data=evaluation,
+                      momentum=config.get("momentum", 0.0), lmbda=config.get("lmbda", 0.0),
+                      l1=config.get("l1", 0.0), schedule=config.get("schedule"),
+                      augment=augment, callback=within_time, verbose=verbose)
     return net, history

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 import nnlib
-import nnlib._fast
-import nnlib._inputs
+import nnlib.examples
 from nnlib import Network
 from nnlib.network import DivergenceWarning, sigmoid
 
@@ -239,15 +238,17 @@ def test_update_mini_batch_equals_summed_backprop(config):
     assert rel_diff(steps, want_steps) < 1e-12
 
 
-@pytest.mark.parametrize("config", CONFIGS)
+FAST_CONFIGS = CONFIGS + [dict(activation="elu", output="sigmoid", cost="cross-entropy"),
+                          dict(activation="swish", output="softmax", cost="cross-entropy",
+                               init="he")]
+
+
+@pytest.mark.parametrize("config", FAST_CONFIGS)
 @pytest.mark.parametrize("m", [1, 4, 37])
-@pytest.mark.parametrize("sizes, fuse", [([5, 4, 3], True), ([5, 4, 3], False),
-                                         ([5, 3], True), ([5, 3], False),
-                                         ([5, 6, 4, 3], True), ([5, 6, 4, 3], False)])
-def test_fast_epoch_equals_update_mini_batch_steps(config, m, sizes, fuse, monkeypatch):
-    """SGD's fast loop does what consecutive update_mini_batch calls do (incl. a short last
-    batch), with the output layer in one numba call (fuse) or through np.dot."""
-    monkeypatch.setattr(nnlib._fast, "FUSE_LIMIT", 1 << 30 if fuse else 0)
+@pytest.mark.parametrize("sizes", [[5, 4, 3], [5, 3], [5, 6, 4, 3]])
+def test_fast_epoch_equals_update_mini_batch_steps(config, m, sizes):
+    """The kernel's epoch does what consecutive update_mini_batch calls do (incl. a short last
+    batch)."""
     X, y = toy(n=37, n_in=5, n_out=3)
     net = Network(sizes, seed=1, **config)
     ref = copy.deepcopy(net)
@@ -318,49 +319,44 @@ def test_array_input_equals_list_of_tuples():
     assert ha["test_accuracy"] == hb["test_accuracy"]
 
 
-def test_list_of_row_views_is_used_in_place_and_gives_the_same_training():
-    """nnlib.data.load_data_wrapper's inputs are rows of one array: SGD reads them in place,
-    in whatever order the list holds them (here shuffled, a subset, and one duplicate)."""
+def test_examples_carry_their_arrays_and_give_the_same_training(monkeypatch):
+    """load_data_wrapper's lists carry the arrays their tuples are views of: SGD uses them
+    without stacking the tuples again, and any change to the list drops them."""
     X, y = toy(n=40)
-    big = np.vstack([X, np.full((3, 5), np.nan)]).astype(np.float32)  # NaN rows are unused
-    columns = big.reshape(len(big), 5, 1)
-    pick = np.random.default_rng(0).permutation(40)[:30]
-    pick[5] = pick[6]
-    data = [(columns[i], np.eye(3)[y[i]].reshape(-1, 1)) for i in pick]
+    data = nnlib.examples.Examples(X.astype(np.float32), one_hot(y, 3))
+    assert np.shares_memory(data[3][0], data.arrays[0]) and data[3][0].shape == (5, 1)
+    stacked = []
+    real_stack = nnlib.examples._stack_inputs
+    monkeypatch.setattr(nnlib.examples, "_stack_inputs",
+                        lambda *args: stacked.append(1) or real_stack(*args))
     a, b = Network([5, 4, 3], seed=4), Network([5, 4, 3], seed=4)
     a.SGD(data, 2, 4, 1.0, verbose=False)
-    b.SGD((X[pick].astype(np.float32), y[pick]), 2, 4, 1.0, verbose=False)
+    assert stacked == []
+    b.SGD((X.astype(np.float32), y), 2, 4, 1.0, verbose=False)
     for u, v in zip(a.weights + a.biases, b.weights + b.biases):
         np.testing.assert_array_equal(u, v)
-    assert a.evaluate([(columns[i], int(y[i])) for i in pick]) == \
-        int(np.sum(np.argmax(a.predict(X[pick]), axis=1) == y[pick]))
-    data[3] = (columns[41], data[3][1])  # now a NaN row is used
+    part = data[:30]  # a slice keeps its arrays
+    assert isinstance(part, nnlib.examples.Examples) and part.arrays[0].shape == (30, 5)
+    data.reverse()  # a change to the list: the tuples are stacked again, in the new order
+    assert data.arrays is None
+    c, d = Network([5, 4, 3], seed=4), Network([5, 4, 3], seed=4)
+    c.SGD(data, 1, 4, 1.0, verbose=False)
+    assert stacked
+    d.SGD((X[::-1].astype(np.float32), y[::-1]), 1, 4, 1.0, verbose=False)
+    np.testing.assert_array_equal(c.weights[0], d.weights[0])
+    data[0] = (np.full((5, 1), np.nan), data[0][1])
     with pytest.raises(ValueError, match="NaN"):
-        a.SGD(data, 1, 4, 1.0)
-    assert nnlib._inputs.rows_of_one_array([x for x, _ in data], 5) is not None
-    F = np.asfortranarray(big[:40])
-    strided = [(F[i].reshape(5, 1), t) for i, (_, t) in zip(pick, data)]
-    assert strided[0][0].base is F.base or strided[0][0].base is F
-    assert nnlib._inputs.rows_of_one_array([x for x, _ in strided], 5) is None
-    c = Network([5, 4, 3], seed=4)  # views that are not contiguous rows: copied instead
-    c.SGD(strided, 2, 4, 1.0, verbose=False)
-    for u, v in zip(c.weights, b.weights):
-        np.testing.assert_array_equal(u, v)
+        c.SGD(data, 1, 4, 1.0)
 
 
-def test_row_views_remembered_for_the_same_list_and_data_changes_are_seen():
+def test_data_changed_in_place_are_seen():
     X, y = toy(n=30)
-    base = X.copy().reshape(30, 5, 1)
-    data = [(base[i], int(y[i])) for i in range(30)][::-1]
-    for change in (False, False, True):
-        if change:
-            base[:] = 2 * base  # in place: the same array objects, new values
-        a, b = Network([5, 4, 3], seed=1), Network([5, 4, 3], seed=1)
-        a.SGD(data, 1, 6, 1.0, verbose=False)
-        b.SGD((base[::-1, :, 0].copy(), y[::-1]), 1, 6, 1.0, verbose=False)
-        np.testing.assert_array_equal(a.weights[0], b.weights[0])
-    assert nnlib._inputs._ROWS_CACHE["last"][1]() is base.base or \
-        nnlib._inputs._ROWS_CACHE["last"][1]() is base
+    data = nnlib.examples.Examples(X.copy(), y)
+    data.arrays[0][:] *= 2  # the same arrays, new values: the tuples see them too
+    a, b = Network([5, 4, 3], seed=1), Network([5, 4, 3], seed=1)
+    a.SGD(data, 1, 6, 1.0, verbose=False)
+    b.SGD((2 * X, y), 1, 6, 1.0, verbose=False)
+    np.testing.assert_array_equal(a.weights[0], b.weights[0])
 
 
 def test_progress_bar_runs(capsys):
@@ -418,9 +414,7 @@ def test_one_output_regression_and_sign_accuracy():
 @pytest.mark.parametrize("opts", [dict(lmbda=0.5), dict(l1=0.3), dict(momentum=0.9),
                                   dict(lmbda=0.5, l1=0.3, momentum=0.5)])
 @pytest.mark.parametrize("config", [CONFIGS[0], CONFIGS[2]])
-@pytest.mark.parametrize("fuse", [True, False])
-def test_regularisation_and_momentum_follow_nielsen(opts, config, fuse, monkeypatch):
-    monkeypatch.setattr(nnlib._fast, "FUSE_LIMIT", 1 << 30 if fuse else 0)
+def test_regularisation_and_momentum_follow_nielsen(opts, config):
     X, y = toy(n=23)
     net = Network([5, 6, 3], seed=8, **config)
     ref = RefTrainer(copy.deepcopy(net))

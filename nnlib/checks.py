@@ -1,0 +1,157 @@
+"""Argument checks shared by every part of nnlib.
+
+Each function returns the checked (and normalised) value, or raises a ``ValueError`` (a
+``TypeError`` for a value of the wrong kind altogether) whose message names the argument and says
+what was expected, so that a mistake in a notebook is explained where it was made instead of
+failing later deep inside numpy.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+
+__all__ = ["check_int", "check_positive", "check_real", "check_choice", "check_sizes",
+           "check_dtype", "make_rng", "check_regularisation", "check_labels", "check_rows",
+           "all_finite", "check_1d"]
+
+
+def check_int(value, name, minimum=None, maximum=None):
+    """An integer (bools refused) in [minimum, maximum]."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ValueError("%s must be an integer, got %r" % (name, value))
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = ("in %s..%s" % (minimum, maximum) if maximum is not None
+                  else ">= %s" % minimum)
+        raise ValueError("%s must be an integer %s, got %r" % (name, bounds, value))
+    return int(value)
+
+
+def check_real(value, name, minimum=None, maximum=None, *, open_min=False, open_max=False):
+    """A finite real number (bools refused) in the given, optionally open, interval."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise ValueError("%s must be a finite number, got %r" % (name, value))
+    below = minimum is not None and (value <= minimum if open_min else value < minimum)
+    above = maximum is not None and (value >= maximum if open_max else value > maximum)
+    if below or above:
+        lo = "(-inf" if minimum is None else ("(" if open_min else "[") + "%g" % minimum
+        hi = "inf)" if maximum is None else "%g" % maximum + (")" if open_max else "]")
+        raise ValueError("%s must lie in %s, %s, got %r" % (name, lo, hi, value))
+    return float(value)
+
+
+def check_positive(value, name):
+    """A finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
+            or value <= 0:
+        raise ValueError("%s must be a positive finite number, got %r" % (name, value))
+    return float(value)
+
+
+def check_choice(value, choices, name):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError("%s must be one of %s, got %r" % (name, tuple(choices), value))
+    return value
+
+
+def check_sizes(sizes):
+    """Layer sizes like [784, 30, 10]: at least two positive integers."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise ValueError("sizes must be a list of layer sizes like [784, 30, 10], got %r"
+                         % (sizes,))
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError("sizes needs at least two layers (inputs and outputs), got %r"
+                         % (sizes,))
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, Integral) or s < 1:
+            raise ValueError("sizes must be positive integers, got %r" % (sizes,))
+    return [int(s) for s in sizes]
+
+
+def check_dtype(dtype):
+    """np.float64 or np.float32 (returned as the numpy scalar type)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError("dtype must be np.float64 or np.float32, got %r" % (dtype,)) from None
+    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError("dtype must be np.float64 or np.float32, got %r" % (dtype,))
+    return dtype.type
+
+
+def make_rng(seed):
+    """A numpy Generator from ``seed`` (None: fresh entropy; else a non-negative int, or a
+    sequence of them, as numpy's SeedSequence takes)."""
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (list, tuple)) and seed and all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s >= 0 for s in seed):
+        return np.random.default_rng([int(s) for s in seed])
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError("seed must be None or a non-negative int, got %r" % (seed,))
+    return np.random.default_rng(int(seed))
+
+
+def check_regularisation(lmbda, l1, momentum):
+    """(lmbda, l1, momentum) as floats: L2 and L1 strengths >= 0, momentum in [0, 1)."""
+    for value, name in ((lmbda, "lmbda"), (l1, "l1"), (momentum, "momentum")):
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
+                or value < 0:
+            raise ValueError("%s must be a finite number >= 0, got %r" % (name, value))
+    if momentum >= 1:
+        raise ValueError("momentum must be in [0, 1) (1 never forgets old steps), got %r"
+                         % (momentum,))
+    return float(lmbda), float(l1), float(momentum)
+
+
+def check_labels(y, n_classes, name):
+    """Integer class labels of shape (n,) in 0..n_classes-1, as int64."""
+    y = np.asarray(y)
+    if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) or y.dtype == bool):
+        raise ValueError("%s must be integer class labels (n,), got dtype %s and shape %s"
+                         % (name, y.dtype, y.shape))
+    if len(y) and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError("%s must lie in 0..%d (one per output neuron), found %d..%d"
+                         % (name, n_classes - 1, y.min(), y.max()))
+    return y.astype(np.int64)
+
+
+def all_finite(X):
+    """No NaN or inf in X: min and max are NaN if any entry is, +-inf if any entry is
+    (two fast reductions instead of a boolean array as large as X)."""
+    X = np.asarray(X)
+    return X.size == 0 or X.dtype.kind in "iub" or (math.isfinite(X.min())
+                                                     and math.isfinite(X.max()))
+
+
+def check_rows(X, n_features, name):
+    """A real, finite, non-empty 2-D array with one sample per row and ``n_features`` columns
+    (``None``: any number of columns)."""
+    X = np.asarray(X)
+    if X.ndim != 2 or (n_features is not None and X.shape[1] != n_features):
+        raise ValueError("%s must have shape (n_samples, %s), one sample per row, got %s"
+                         % (name, "n_features" if n_features is None else n_features,
+                            X.shape))
+    if len(X) == 0:
+        raise ValueError("%s is empty" % name)
+    if X.dtype == bool or not np.issubdtype(X.dtype, np.number) \
+            or np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError("%s must hold real numbers, got dtype %s" % (name, X.dtype))
+    if not all_finite(X):
+        raise ValueError("%s contains NaN or infinite values" % name)
+    return X
+
+
+def check_1d(values, name, min_size=1):
+    """A finite float64 array of shape (n,) with n >= min_size."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("%s must be a 1-D array of numbers" % name) from None
+    if arr.ndim != 1 or arr.size < min_size:
+        raise ValueError("%s must be a 1-D array with at least %d entries, got shape %s"
+                         % (name, min_size, arr.shape))
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("%s contains NaN or infinite values" % name)
+    return arr
