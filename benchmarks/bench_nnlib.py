@@ -1,16 +1,26 @@
-"""One epoch of nnlib's SGD against the course's per-sample loop, side by side.
+"""One epoch of nnlib's SGD, side by side with the course's per-example loop and with JAX.
 
-The course's ``network.py`` (M. Nielsen) computes backprop one example at a time and adds up the
-gradients.  ``CourseNetwork`` below is that code (Python 3, one change: it takes the shuffling
-order from a numpy Generator, so that both sides visit the examples in the same order).  Both start
-from identical weights; we time one call ``SGD(training_data, 1, 10, 3.0)`` of each, alternating
-A B A B, and compare the weights, which agree to rounding.  For nnlib the call is split into
-its two parts: reading the list of tuples (once per call, whatever the number of epochs: the
-course's 30-epoch run pays it once; timed as for a list never seen before, and also for a
-repeated call on the same list, which reuses what it learnt about the list) and the epoch
-itself.
+Three ways to run the same epoch of mini-batch SGD on the 50 000 MNIST training images:
+
+- the course's ``network.py`` (M. Nielsen): backprop one example at a time, gradients summed over
+  the mini-batch.  ``CourseNetwork`` below is that code (Python 3, one change: it takes the
+  shuffling order from a numpy Generator, so that every side visits the examples in the same
+  order);
+- ``nnlib.Network.SGD``: the whole call on the course's list of tuples, once on a plain list
+  (stacked into a matrix once per call) and once on ``load_data_wrapper``'s own list, which carries
+  its matrix; and the epoch alone (``nnlib.kernel``);
+- JAX (what a user might pick instead): the epoch jit-compiled as one ``lax.scan`` over the
+  mini-batches, the same float type, one thread (skipped, with a message, when jax is not
+  installed: it is a dev dependency, not a runtime one).
+
+Two networks: the course's [784, 30, 10] (sigmoid, quadratic cost, mini-batch 10, eta 3, float64)
+and ``nnlib.recipes.BEST_CONFIG`` ([784, 800, 10], ReLU, softmax + cross-entropy, momentum, L2,
+mini-batch 100, float32).  Every side starts from identical weights and visits the same order;
+we time alternating runs (A B C A B C ...), print the best of each and the ratios, and check that
+the weights agree.
 
 Run: ``python benchmarks/bench_nnlib.py [--repeats N]``.  Needs data/mnist.pkl.gz (``make data``).
+One thread for every side: set OPENBLAS_NUM_THREADS=1 (``make bench`` does).
 """
 
 import argparse
@@ -19,10 +29,16 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
+# JAX on one thread, as the other sides: must be set before jax is imported
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                                   "intra_op_parallelism_threads=1")
 
-from nnlib import Network, _inputs
-from nnlib.data import load_data_wrapper
+import numpy as np  # noqa: E402
+
+from nnlib import Network  # noqa: E402
+from nnlib.data import load_arrays, load_data_wrapper  # noqa: E402
+from nnlib.recipes import BEST_CONFIG  # noqa: E402
+from nnlib.training import fast_epoch  # noqa: E402
 
 MNIST = Path(__file__).resolve().parent.parent / "data" / "mnist.pkl.gz"
 
@@ -102,96 +118,172 @@ def blas_info():
                                                   i.get("num_threads"))
                          for i in threadpool_info() if i.get("user_api") == "blas")
     except ImportError:
-        env = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                          "MKL_NUM_THREADS") if k in os.environ}
-        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return "%s %s, thread env %s (default: all cores)" % (cfg.get("name"),
-                                                              cfg.get("version"), env or "unset")
+        env = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+               if k in os.environ}
+        return "thread environment %s (default: all cores)" % (env or "unset")
 
 
-def bench(sizes, training_data, test_data, repeats, seed=0):
-    eta, m = 3.0, 10
-    names = ("course", "nnlib list", "nnlib conversion", "nnlib epoch")
+def jax_epoch_function(config, n, mini_batch_size):
+    """A jit-compiled epoch of SGD in JAX, or None when jax is not installed: lax.scan over the
+    mini-batches of a given order, with the network, cost and step of ``config``."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    act = {"sigmoid": jax.nn.sigmoid, "relu": jax.nn.relu}[config["activation"]]
+    softmax_output = config["output"] == "softmax"
+    mu, lmbda, eta_l2 = config.get("momentum", 0.0), config.get("lmbda", 0.0), None
+
+    def cost(params, X, Y):
+        a = X
+        for w, b in params[:-1]:
+            a = act(a @ w.T + b)
+        w, b = params[-1]
+        z = a @ w.T + b
+        if softmax_output:
+            return -jnp.sum(Y * jax.nn.log_softmax(z))
+        return 0.5 * jnp.sum((act(z) - Y) ** 2)
+
+    grad = jax.grad(cost)
+
+    @jax.jit
+    def epoch(params, velocity, X, Y, order, eta):
+        batches = order[:n - n % mini_batch_size].reshape(-1, mini_batch_size)
+
+        def step(carry, idx):
+            params, velocity = carry
+            g = grad(params, X[idx], Y[idx])
+            new_p, new_v = [], []
+            for (w, b), (vw, vb), (gw, gb) in zip(params, velocity, g):
+                sw = (eta / mini_batch_size) * gw + (eta * lmbda / n) * w
+                sb = (eta / mini_batch_size) * gb
+                vw, vb = mu * vw - sw, mu * vb - sb
+                new_p.append((w + vw, b + vb))
+                new_v.append((vw, vb))
+            return (new_p, new_v), None
+
+        (params, velocity), _ = jax.lax.scan(step, (params, velocity), batches)
+        return params, velocity
+
+    def run(net, X, Y, order, eta):
+        params = [(jnp.asarray(w), jnp.asarray(b[:, 0])) for w, b in zip(net.weights, net.biases)]
+        velocity = [(jnp.zeros_like(w), jnp.zeros_like(b)) for w, b in params]
+        params, _ = epoch(params, velocity, jnp.asarray(X, dtype=net.dtype),
+                          jnp.asarray(Y, dtype=net.dtype), jnp.asarray(order), eta)
+        jax.block_until_ready(params)
+        return [np.asarray(w) for w, _ in params], [np.asarray(b)[:, None] for _, b in params]
+
+    return run
+
+
+def best_of(times):
+    return {name: min(v) for name, v in times.items() if v}
+
+
+def bench_course(training_data, repeats, seed=0):
+    """[784, 30, 10], mini-batch 10: the course loop, nnlib's whole call and epoch, JAX."""
+    sizes, eta, m = [784, 30, 10], 3.0, 10
+    plain_list = list(training_data)  # a list that carries no arrays: stacked once per call
+    X, Y = training_data.arrays
+    n = len(Y)
+    config = dict(activation="sigmoid", output="sigmoid")
+    jax_run = jax_epoch_function(config, n, m)
+    names = ["course loop", "SGD on a plain list", "SGD on load_data_wrapper's list",
+             "the epoch alone (kernel)"] + (["JAX (jit, lax.scan)"] if jax_run else [])
     times = {name: [] for name in names}
+    result = {}
     for rep in range(repeats):
         for name in names:
             net = Network(sizes, seed=seed)
-            if name == "course":
+            order = copy.deepcopy(net.rng).permutation(n)
+            t = time.perf_counter()
+            if name == "course loop":
                 ref = CourseNetwork(net.biases, net.weights, copy.deepcopy(net.rng))
-                t = time.perf_counter()
                 ref.SGD(training_data, 1, m, eta)
-                times[name].append(time.perf_counter() - t)
-            elif name == "nnlib list":
-                _inputs._ROWS_CACHE.clear()  # every call as if it were the first on this list
-                t = time.perf_counter()
+                result[name] = ref.weights + ref.biases
+            elif name == "SGD on a plain list":
+                net.SGD(plain_list, 1, m, eta, verbose=False)
+            elif name == "SGD on load_data_wrapper's list":
                 net.SGD(training_data, 1, m, eta, verbose=False)
-                times[name].append(time.perf_counter() - t)
-                nnlib_net = net
-            elif name == "nnlib conversion":  # what SGD does once per call, before epoch 0
-                _inputs._ROWS_CACHE.clear()
-                t = time.perf_counter()
-                source = _inputs.training_source(net, training_data, "training_data")
-                times[name].append(time.perf_counter() - t)
-            else:  # what SGD does in each epoch
-                X, Y, rows = source
-                t = time.perf_counter()
-                net._train_arrays(X, Y, m, eta, 0.0, 0.0, 0.0, shuffle=True, rows=rows)
-                times[name].append(time.perf_counter() - t)
-    best = {k: min(v) for k, v in times.items()}
-    t = time.perf_counter()
-    _inputs.training_source(Network(sizes), training_data, "training_data")
-    warm = time.perf_counter() - t
-    diff = max(float(np.max(np.abs(a - b)))
-               for a, b in zip(nnlib_net.weights + nnlib_net.biases, ref.weights + ref.biases))
-    correct_ref = sum(int(np.argmax(ref.feedforward(x)) == y) for x, y in test_data)
-    correct_nnlib = nnlib_net.evaluate(test_data)
-    short = rounding_check(sizes, training_data, seed, eta, m)
-    ratio_call = best["course"] / best["nnlib list"]
-    ratio_epoch = best["course"] / best["nnlib epoch"]
-    print("sizes %s, mini-batch %d, eta %g: best of %d alternating runs"
-          % (sizes, m, eta, repeats))
-    print("  course, per-sample loop, SGD(training_data, 1, 10, 3.0) : %6.3f s"
-          % best["course"])
-    print("  nnlib Network.SGD(training_data, 1, 10, 3.0)             : %6.3f s   speed-up %5.1fx"
-          % (best["nnlib list"], ratio_call))
-    print("    of which once per call, reading the list of tuples     : %6.3f s "
-          "(later calls on the same list: %.3f s)" % (best["nnlib conversion"], warm))
-    print("    of which the epoch itself                              : %6.3f s   speed-up %5.1fx"
-          % (best["nnlib epoch"], ratio_epoch))
-    print("  same weights up to rounding: max |w - w_course| after the first 100 mini-batches "
-          "%.1e; after the whole epoch %.1e" % (short, diff))
-    print("    (SGD amplifies rounding differences from step to step; the networks stay "
-          "equally good: test accuracy after the epoch %d vs %d / %d)"
-          % (correct_nnlib, correct_ref, len(test_data)))
-    return ratio_epoch, ratio_call
+                result[name] = net.weights + net.biases
+            elif name == "the epoch alone (kernel)":
+                fast_epoch(net, X, Y, order, m, eta)
+            else:
+                w, b = jax_run(net, X, Y, order, eta)
+                result[name] = w + b
+            times[name].append(time.perf_counter() - t)
+    report("the course's network %s, sigmoid, quadratic cost, mini-batch %d, float64"
+           % (sizes, m), best_of(times), "course loop", result)
+    return best_of(times)
 
 
-def rounding_check(sizes, training_data, seed, eta, m, batches=100):
-    """Both codes over the same first ``batches`` mini-batches: equal up to rounding."""
-    net = Network(sizes, seed=seed)
-    ref = CourseNetwork(net.biases, net.weights, None)
-    data = training_data[:batches * m]
-    for k in range(0, len(data), m):
-        ref.update_mini_batch(data[k:k + m], eta)
-    X, Y, rows = _inputs.training_source(net, data, "data")
-    net._train_arrays(X, Y, m, eta, 0.0, 0.0, 0.0, shuffle=False, rows=rows)
-    return max(float(np.max(np.abs(a - b)))
-               for a, b in zip(net.weights + net.biases, ref.weights + ref.biases))
+def bench_best(train, repeats, seed=0):
+    """BEST_CONFIG, mini-batch 100, float32: one epoch in nnlib's kernel and in JAX."""
+    c = BEST_CONFIG
+    X, labels = train
+    Y = np.eye(10, dtype=np.float32)[labels]
+    n, m = len(Y), c["mini_batch_size"]
+    jax_run = jax_epoch_function(c, n, m)
+    names = ["nnlib train_epoch"] + (["JAX (jit, lax.scan)"] if jax_run else [])
+    times = {name: [] for name in names}
+    result = {}
+    for rep in range(repeats):
+        for name in names:
+            net = Network(c["sizes"], seed=seed, activation=c["activation"], output=c["output"],
+                          cost=c["cost"], init=c["init"], dtype=np.float32)
+            order = copy.deepcopy(net.rng).permutation(n)
+            t = time.perf_counter()
+            if name == "nnlib train_epoch":
+                net.train_epoch(X, labels, m, c["eta"], momentum=c["momentum"],
+                                lmbda=c["lmbda"])
+                result[name] = net.weights + net.biases
+            else:
+                w, b = jax_run(net, X, Y, order, c["eta"])
+                result[name] = w + b
+            times[name].append(time.perf_counter() - t)
+    report("BEST_CONFIG %s, ReLU, softmax + cross-entropy, momentum %g, L2 %g, mini-batch %d, "
+           "float32" % (c["sizes"], c["momentum"], c["lmbda"], m), best_of(times),
+           "nnlib train_epoch", result)
+    return best_of(times)
+
+
+def report(title, best, reference, result):
+    print(title)
+    width = max(len(name) for name in best)
+    for name, seconds in best.items():
+        line = "  %-*s %7.3f s" % (width, name, seconds)
+        if name != reference:
+            line += "   %s / this = %5.2fx" % (reference, best[reference] / seconds)
+        print(line)
+    names = list(result)
+    for other in names[1:]:
+        diff = max(float(np.max(np.abs(a - b))) for a, b in zip(result[names[0]], result[other]))
+        print("  max |w - w'| after the epoch, %s vs %s: %.1e" % (names[0], other, diff))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    training_data, _, test_data = load_data_wrapper(MNIST)
+    training_data, _, _ = load_data_wrapper(MNIST)
     print("BLAS: %s; %d CPU cores" % (blas_info(), os.cpu_count()))
-    print("one epoch of SGD on the 50 000 MNIST training images (list of tuples), float64")
-    Network([784, 10], seed=0).SGD(training_data[:100], 1, 10, 3.0, verbose=False)  # warm up
-    for sizes in ([784, 30, 10], [784, 100, 10]):
-        ratio_epoch, ratio_call = bench(sizes, training_data, test_data, args.repeats)
-        if sizes == [784, 30, 10]:
-            print("  target >= 10x for [784, 30, 10] (the epoch): %s; whole call incl. reading "
-                  "the list: %.1fx" % ("met" if ratio_epoch >= 10 else "MISSED", ratio_call))
+    Network([784, 10], seed=0).SGD(training_data[:100], 1, 10, 3.0, verbose=False)  # compile
+    course = bench_course(training_data, args.repeats)
+    call = course["course loop"] / course["SGD on a plain list"]
+    print("  target: the whole SGD call on the list of tuples >= 10x the course loop: %.1fx, %s"
+          % (call, "met" if call >= 10 else "MISSED"))
+    if "JAX (jit, lax.scan)" in course:
+        print("  target: nnlib's epoch at least as fast as JAX's: %.2fx, %s" % (
+            course["JAX (jit, lax.scan)"] / course["the epoch alone (kernel)"],
+            "met" if course["the epoch alone (kernel)"] <= course["JAX (jit, lax.scan)"]
+            else "MISSED"))
+    else:
+        print("  (jax is not installed: pip install jax, or the dev extra, for the JAX column)")
+    train, _, _ = load_arrays(MNIST)
+    bench_best(train, max(1, args.repeats - 1))
 
 
 if __name__ == "__main__":
