@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 from . import exact
 from .autocorr import autocorrelation_time
-from .dataset import generate_dataset, load_dataset, save_dataset
+from .dataset import generate_dataset, save_dataset
 from .exact import T_C
 from .observables import energy_per_site, magnetization_per_site
 from .simulate import ALGORITHMS, simulate
@@ -25,7 +25,6 @@ __all__ = [
     "energy_per_site",
     "exact",
     "generate_dataset",
-    "load_dataset",
     "magnetization_per_site",
     "random_symmetry",
     "save_dataset",

@@ -10,7 +10,6 @@ and each split is shuffled.  A JSON sidecar next to the file records how it was 
 
 import contextlib
 import gzip
-import io
 import json
 import math
 import os
@@ -25,7 +24,7 @@ import numpy as np
 from . import __version__
 from .simulate import ALGORITHMS, COST_PER_SITE, RECORD_COST, check_algorithm, check_count, check_L, check_T, fresh_chain, plan_chain
 
-__all__ = ["generate_dataset", "save_dataset", "load_dataset", "sidecar_path", "DEFAULT_TEMPERATURES"]
+__all__ = ["generate_dataset", "save_dataset", "sidecar_path", "DEFAULT_TEMPERATURES"]
 
 DEFAULT_TEMPERATURES = (3.0, 2.3, 1.5)
 SPLITS = ("training", "validation", "test")
@@ -297,34 +296,3 @@ def _json_default(obj):
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     raise TypeError(f"metadata value {obj!r} is not JSON serialisable")
-
-
-class _ArrayUnpickler(pickle.Unpickler):
-    """Refuses every global except the numpy helpers that rebuild arrays (a pickle is a program)."""
-
-    _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"),
-                ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-                ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-                ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer")}
-
-    def find_class(self, module, name):
-        if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}: a data set may only contain "
-                                         "numpy arrays, tuples and lists (nothing was executed)")
-        return super().find_class(module, name)
-
-
-def load_dataset(path):
-    """Read a data set written by :func:`save_dataset` (pickle or npz) -> the (training, validation, test) triple."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no data set at {path}; make one with `python -m isingmc generate`")
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if head.startswith(b"PK"):
-        with np.load(path, allow_pickle=False) as z:
-            return tuple((z[f"{name}_images"], z[f"{name}_labels"]) for name in SPLITS)
-    opener = gzip.open if head.startswith(b"\x1f\x8b") else open
-    with opener(path, "rb") as f:
-        obj = _ArrayUnpickler(io.BufferedReader(f), encoding="latin1").load()
-    return _check_data(obj)

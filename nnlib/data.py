@@ -228,23 +228,43 @@ def _check_split(split, name, path):
         raise DataFileError(f"{path}: {name} labels must be >= 0, found {labels.min()}")
 
 
+SPLITS = ("training", "validation", "test")
+
+
+def _load_npz(path):
+    """The triple from an .npz file holding ``training_images``, ``training_labels``, ..."""
+    with np.load(path, allow_pickle=False) as z:
+        missing = [f"{name}_{part}" for name in SPLITS for part in ("images", "labels")
+                   if f"{name}_{part}" not in z.files]
+        if missing:
+            raise DataFileError(f"{path}: an .npz data set needs the arrays {missing}")
+        return tuple((z[f"{name}_images"], z[f"{name}_labels"]) for name in SPLITS)
+
+
 def load_data(path=None):
     """Return the raw triple ``(training, validation, test)``, each ``(images, labels)`` arrays.
 
     This is Nielsen's ``mnist_loader.load_data`` with checks: a missing, truncated or foreign file
-    raises an error naming the file and what was expected.
+    raises an error naming the file and what was expected.  Reads the course's gzip'd pickles
+    (through an allow-list: nothing in the file is executed) and the .npz files of
+    ``python -m isingmc generate --format npz``.
     """
     path = _resolve(path)
+    with open(path, "rb") as f:
+        is_npz = f.read(2) == b"PK"
     try:
-        with gzip.open(path, "rb") as f:
-            data = safe_load(f, source=str(path))
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        if is_npz:  # `python -m isingmc generate --format npz`: arrays only, never pickles
+            data = _load_npz(path)
+        else:
+            with gzip.open(path, "rb") as f:
+                data = safe_load(f, source=str(path))
+    except (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
         raise DataFileError(f"{path}: not a complete gzip'd pickle (truncated or corrupt: {exc}); "
                             "delete it and fetch it again") from exc
     if not (isinstance(data, (tuple, list)) and len(data) == 3):
         raise DataFileError(f"{path}: expected a 3-tuple (training, validation, test), "
                             f"got {type(data).__name__} of length {len(data) if hasattr(data, '__len__') else '?'}")
-    for split, name in zip(data, ("training", "validation", "test")):
+    for split, name in zip(data, SPLITS):
         _check_split(split, name, path)
     widths = {split[0].shape[1] for split in data}
     if len(widths) != 1:

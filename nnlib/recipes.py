@@ -98,7 +98,7 @@ def train_best(training, evaluation=None, test=None, *, config=None, seed=0, epo
     training inputs (e.g. ``isingmc.random_symmetry``); by default the images are shifted by up
     to ``config["max_shift"]`` pixels (no augmentation when it is 0).
     Returns ``(net, history)``; history holds per epoch ``"eta"``, ``"seconds"`` (cumulative
-    time, evaluation included) and the accuracies of the sets given, as fractions."""
+    training time, evaluation excluded) and the accuracies of the sets given, as fractions."""
     config = dict(BEST_CONFIG if config is None else config)
     n_epochs = config["epochs"] if epochs is None else epochs
     net = Network(config["sizes"], seed=seed, activation=config["activation"],

@@ -73,7 +73,36 @@ def fast_epoch(net, X, Y, order, mini_batch_size, eta, rows=None):
 
 
 class Run:
-    """One call of ``SGD``: the checked data and settings, the history, and the epoch loop."""
+    """One call of ``SGD``: the checked data and settings, the history, and the epoch loop.
+
+    Keywords (n = number of training examples; Nielsen, chapter 3):
+
+    - ``lmbda``: L2 regularisation, C = C_0 + lmbda/(2n) sum w^2, i.e. each step first shrinks
+      the weights, w -> (1 - eta lmbda/n) w ("weight decay"); biases are not regularised.
+    - ``l1``: L1 regularisation, C = C_0 + l1/n sum |w|, i.e. w -> w - eta l1/n sgn(w).
+    - ``momentum``: mu in [0, 1); v -> mu v - eta grad C, w -> w + v, so that steps build up
+      along directions the gradient keeps pointing.  ``warm_start=True`` keeps the velocity of
+      the previous call (the playground's step button), otherwise each call starts at rest.
+    - ``schedule``: eta per epoch: a callable ``schedule(epoch, eta)``; "cosine",
+      eta_j = eta (1 + cos(pi j / epochs)) / 2; or "halve": halve eta after every epoch in which
+      the monitored accuracy (``evaluation_data``, else ``test_data``) did not beat its best.
+    - ``evaluation_data``: a validation set, its accuracy recorded every epoch;
+      ``early_stopping``: an int p, stop when that accuracy has not improved for p epochs and
+      restore the weights of the best epoch.
+    - ``augment(X, rng) -> X``: called before every epoch with the original training inputs
+      (rows) and a generator spawned from the network's seed; the epoch trains on what it returns
+      (e.g. shifted digits, or symmetric copies of Ising lattices).
+    - ``callback(epoch, history)``: called after every epoch; returning False stops training.
+    - ``verbose`` (print the course's lines), ``progress`` (a tqdm bar over the epochs).
+
+    If the cost becomes NaN or infinite (usually eta too large), training stops with a
+    ``DivergenceWarning`` naming the epoch and eta, and the weights from the start of that
+    epoch are restored.  The history holds per epoch ``train_cost`` (on the fast path the mean
+    cost of the examples, each measured just before its mini-batch's step, which is free; on the
+    course's path the cost after the epoch), ``eta``, ``seconds`` (cumulative training time,
+    evaluation excluded), ``test_accuracy`` / ``evaluation_accuracy`` (fractions) when those sets
+    are given, and ``stopped`` (None, or why training ended early) and ``best_epoch``.
+    """
 
     def __init__(self, net, training_data, epochs, mini_batch_size, eta, test_data=None, *,
                  lmbda=0.0, l1=0.0, momentum=0.0, schedule=None, evaluation_data=None,
@@ -132,9 +161,10 @@ class Run:
         if self.progress:
             from tqdm.auto import tqdm
             epoch_range = tqdm(epoch_range, desc="SGD", unit="epoch")
-        started = time.perf_counter()
+        trained = 0.0  # seconds of training (augmentation included, evaluation excluded)
         try:
             for j in epoch_range:
+                started = time.perf_counter()
                 if self.schedule != "halve":
                     self.eta = learning_rate(self.schedule, j, self.n_epochs, self.eta0)
                 if self.augment is not None:
@@ -148,7 +178,8 @@ class Run:
                          [b.copy() for b in self.net.biases])
                 self.cost = None
                 yield j
-                if self._end_of_epoch(j, start, time.perf_counter() - started):
+                trained += time.perf_counter() - started
+                if self._end_of_epoch(j, start, trained):
                     break
                 if self.progress and self.monitor is not None:
                     epoch_range.set_postfix(accuracy="%.4f" % self._accuracy(self.monitor))

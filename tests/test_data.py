@@ -286,3 +286,17 @@ def test_load_arrays_dtype_and_labels(tmp_path):
     path = write_pkl_gz(tmp_path / "mcIsing.pkl.gz", small_dataset())
     (x, y), _, _ = load_arrays(path, dtype=np.float64)
     assert x.shape == (6, 4) and x.dtype == np.float64 and y.dtype == np.int64
+
+
+def test_npz_data_sets_are_read_without_pickles(tmp_path):
+    """isingmc's --format npz files load like the pickles; a foreign .npz gets a clear error."""
+    from nnlib.data import DataFileError, load_data
+
+    arrays = {f"{s}_{p}": (np.ones((3, 4), np.int8) if p == "images" else np.arange(3))
+              for s in ("training", "validation", "test") for p in ("images", "labels")}
+    np.savez(tmp_path / "ok.npz", **arrays)
+    data = load_data(tmp_path / "ok.npz")
+    assert [x.shape for x, _ in data] == [(3, 4)] * 3 and data[2][1].tolist() == [0, 1, 2]
+    np.savez(tmp_path / "foreign.npz", weights=np.ones(3))
+    with pytest.raises(DataFileError, match="training_images"):
+        load_data(tmp_path / "foreign.npz")

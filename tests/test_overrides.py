@@ -20,46 +20,39 @@ def course_tuples(X, y, n_out=3):
     return [(x.reshape(-1, 1), np.eye(n_out)[t].reshape(-1, 1)) for x, t in zip(X, y)]
 
 
+def course_backprop(net, x, y, forget_sigma_prime=False):
+    """A backprop written by hand from equations (1)-(5), as in notebook 03; optionally with the
+    classic mistake, sigma'(z^l) missing in equation (3)."""
+    nabla_b = [np.zeros(b.shape) for b in net.biases]
+    nabla_w = [np.zeros(w.shape) for w in net.weights]
+    activation, activations, zs = x, [x], []
+    for b, w in zip(net.biases, net.weights):
+        z = np.dot(w, activation) + b
+        zs.append(z)
+        activation = sigmoid(z)
+        activations.append(activation)
+    delta = net.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
+    nabla_b[-1], nabla_w[-1] = delta, np.dot(delta, activations[-2].T)
+    for l in range(2, net.num_layers):
+        delta = np.dot(net.weights[-l + 1].T, delta)
+        if not forget_sigma_prime:
+            delta = delta * sigmoid_prime(zs[-l])
+        nabla_b[-l], nabla_w[-l] = delta, np.dot(delta, activations[-l - 1].T)
+    return nabla_b, nabla_w
+
+
 class CountingNetwork(Network):
-    """A correct backprop written by hand (as in notebook 03), counting its calls."""
+    """A correct backprop, counting its calls."""
     calls = 0
 
     def backprop(self, x, y):
         type(self).calls += 1
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        activation, activations, zs = x, [x], []
-        for b, w in zip(self.biases, self.weights):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = sigmoid(z)
-            activations.append(activation)
-        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
-        nabla_b[-1], nabla_w[-1] = delta, np.dot(delta, activations[-2].T)
-        for l in range(2, self.num_layers):
-            delta = np.dot(self.weights[-l + 1].T, delta) * sigmoid_prime(zs[-l])
-            nabla_b[-l], nabla_w[-l] = delta, np.dot(delta, activations[-l - 1].T)
-        return nabla_b, nabla_w
+        return course_backprop(self, x, y)
 
 
 class ForgotSigmaPrime(Network):
-    """The classic mistake: sigma'(z^l) missing in equation (3)."""
-
     def backprop(self, x, y):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        activation, activations, zs = x, [x], []
-        for b, w in zip(self.biases, self.weights):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = sigmoid(z)
-            activations.append(activation)
-        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
-        nabla_b[-1], nabla_w[-1] = delta, np.dot(delta, activations[-2].T)
-        for l in range(2, self.num_layers):
-            delta = np.dot(self.weights[-l + 1].T, delta)  # * sigmoid_prime(zs[-l]) forgotten
-            nabla_b[-l], nabla_w[-l] = delta, np.dot(delta, activations[-l - 1].T)
-        return nabla_b, nabla_w
+        return course_backprop(self, x, y, forget_sigma_prime=True)
 
 
 class CountingUpdates(Network):
