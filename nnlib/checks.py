@@ -118,11 +118,16 @@ def check_labels(y, n_classes, name):
 
 
 def all_finite(X):
-    """No NaN or inf in X: min and max are NaN if any entry is, +-inf if any entry is
-    (two fast reductions instead of a boolean array as large as X)."""
+    """No NaN or inf in X.  One fast reduction: a NaN or inf anywhere makes the sum NaN or inf
+    (no boolean array as large as X).  Only when the sum is not finite, which a sum of huge
+    finite numbers can also be, do min and max decide exactly."""
     X = np.asarray(X)
-    return X.size == 0 or X.dtype.kind in "iub" or (math.isfinite(X.min())
-                                                     and math.isfinite(X.max()))
+    if X.size == 0 or X.dtype.kind in "iub":
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(np.sum(X)):
+            return True
+    return math.isfinite(X.min()) and math.isfinite(X.max())
 
 
 def check_rows(X, n_features, name):

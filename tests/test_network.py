@@ -678,3 +678,15 @@ def test_other_bad_arguments():
 
 def test_package_exports():
     assert nnlib.Network is Network and callable(nnlib.gradcheck)
+
+
+def test_all_finite_is_exact_for_huge_finite_values():
+    from nnlib.checks import all_finite
+
+    huge = np.full(10, np.finfo(np.float32).max, dtype=np.float32)  # the sum overflows to inf
+    assert all_finite(huge) and all_finite(np.ones((3, 3)))
+    for bad in (np.nan, np.inf, -np.inf):
+        x = np.ones(7)
+        x[4] = bad
+        assert not all_finite(x)
+    assert not all_finite(np.array([np.inf, -np.inf]))  # inf - inf = NaN in the sum
