@@ -26,7 +26,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 
-__all__ = ["pack", "unpack", "codes_for", "train_epoch", "forward", "predict"]
+__all__ = ["pack", "unpack", "codes_for", "train_epoch", "forward", "sigma", "sigma_prime"]
 
 SIGMOID, TANH, RELU, LINEAR, ELU, SWISH, SOFTMAX = (ACTIVATIONS[name].code for name in (
     "sigmoid", "tanh", "relu", "linear", "elu", "swish", "softmax"))
@@ -135,6 +135,14 @@ def _activate(Z, b, A, code):
                 s += A[i, j]
             for j in range(n):
                 A[i, j] /= s
+        elif code == TANH:  # one loop per kind, so that the branch is not taken per element
+            for j in range(n):
+                Z[i, j] += b[j]
+                A[i, j] = math.tanh(Z[i, j])
+        elif code == RELU:
+            for j in range(n):
+                Z[i, j] += b[j]
+                A[i, j] = max(Z[i, j], 0.0)
         else:
             for j in range(n):
                 Z[i, j] += b[j]
@@ -275,7 +283,8 @@ def train_epoch(X, Y, x_order, y_order, params, velocity, sizes, codes, cost_cod
 
 @_jit
 def forward(X, params, sizes, codes):
-    """Feedforward (1) for the rows of X: the list of every layer's activations [A^1, ..., A^L]."""
+    """Feedforward (1) for the rows of X: the list of every layer's activations [A^1, ..., A^L]
+    (for compiled callers such as the layout study; ``Network.layer_outputs`` is numpy's)."""
     L = len(sizes) - 1
     A = np.empty((X.shape[0], sizes[0]), params.dtype)
     A[:, :] = X
@@ -286,12 +295,4 @@ def forward(X, params, sizes, codes):
         A = np.empty_like(Z)
         _activate(Z, b, A, codes[l])
         out.append(A)
-    return out
-
-
-def predict(X, params, sizes, codes, block=8192):
-    """The output activations for the rows of X, computed in blocks to bound the memory."""
-    out = np.empty((len(X), sizes[-1]), params.dtype)
-    for start in range(0, len(X), block):
-        out[start:start + block] = forward(X[start:start + block], params, sizes, codes)[-1]
     return out
