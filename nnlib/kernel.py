@@ -32,6 +32,11 @@ SIGMOID, TANH, RELU, LINEAR, ELU, SWISH, SOFTMAX = (ACTIVATIONS[name].code for n
     "sigmoid", "tanh", "relu", "linear", "elu", "swish", "softmax"))
 QUADRATIC, CROSS_ENTROPY = 0, 1
 _jit = numba.njit(cache=True, nogil=True)
+# Small pieces are inlined into their callers: in the tiny networks of the playground and the
+# layout study (a few neurons per layer), calls would cost more than the arithmetic.
+_inline = numba.njit(cache=True, nogil=True, inline="always")
+#: multiply-adds below which a matrix product is a plain loop rather than a call into BLAS
+SMALL_PRODUCT = 4096
 
 
 # ------------------------------------------------------------------ parameters: lists <-> flat
@@ -61,7 +66,7 @@ def codes_for(layer_activations):
     return np.array([a.code for a in layer_activations], dtype=np.int64)
 
 
-@_jit
+@_inline
 def _layer(params, sizes, l):
     """Views (w^l, b^l) into ``params``: w^l has shape (sizes[l+1], sizes[l])."""
     o = 0
@@ -74,7 +79,7 @@ def _layer(params, sizes, l):
 
 # ------------------------------------------------------------------ elementwise: sigma, sigma'
 
-@_jit
+@_inline
 def _logistic(z):
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -82,7 +87,7 @@ def _logistic(z):
     return e / (1.0 + e)
 
 
-@_jit
+@_inline
 def sigma(z, code):
     if code == SIGMOID:
         return _logistic(z)
@@ -97,7 +102,7 @@ def sigma(z, code):
     return z
 
 
-@_jit
+@_inline
 def sigma_prime(z, a, code):
     """sigma'(z), given also a = sigma(z) (cheaper for sigmoid, tanh and ELU)."""
     if code == SIGMOID:
@@ -119,7 +124,7 @@ def _softplus(z):
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-@_jit
+@_inline
 def _activate(Z, b, A, code):
     """In place, row by row: Z += b, A = sigma(Z) (softmax: over each row)."""
     m, n = Z.shape
@@ -149,7 +154,7 @@ def _activate(Z, b, A, code):
                 A[i, j] = sigma(Z[i, j], code)
 
 
-@_jit
+@_inline
 def _output_error(Z, A, Y, D, cost_code, code):
     """D = delta^L, equation (2), row by row; returns the cost summed over the rows."""
     m, n = Z.shape
@@ -195,6 +200,56 @@ def _step(p, g, v, scale, decay, l1_step, momentum):
             p[k] = w - step
 
 
+# ------------------------------------------------------------------ matrix products
+
+@_inline
+def _dot_nt(A, W, out):
+    """out = A W^T: row i of out is w a for the input a in row i of A (equation (1))."""
+    m, k = A.shape
+    n = W.shape[0]
+    if m * n * k > SMALL_PRODUCT:
+        np.dot(A, W.T, out)
+        return
+    for i in range(m):
+        for j in range(n):
+            s = 0.0
+            for p in range(k):
+                s += A[i, p] * W[j, p]
+            out[i, j] = s
+
+
+@_inline
+def _dot_tn(D, A, out):
+    """out = D^T A: the sum over the rows (examples) of delta a^T (equation (5))."""
+    m, n = D.shape
+    k = A.shape[1]
+    if m * n * k > SMALL_PRODUCT:
+        np.dot(D.T, A, out)
+        return
+    out[:, :] = 0.0
+    for i in range(m):
+        for j in range(n):
+            d = D[i, j]
+            for p in range(k):
+                out[j, p] += d * A[i, p]
+
+
+@_inline
+def _dot_nn(D, W, out):
+    """out = D W: row i of out is w^T delta for the delta in row i of D (equation (3))."""
+    m, n = D.shape
+    k = W.shape[1]
+    if m * n * k > SMALL_PRODUCT:
+        np.dot(D, W, out)
+        return
+    out[:, :] = 0.0
+    for i in range(m):
+        for j in range(n):
+            d = D[i, j]
+            for p in range(k):
+                out[i, p] += d * W[j, p]
+
+
 # ------------------------------------------------------------------ one mini-batch, one epoch
 
 @_jit
@@ -214,11 +269,14 @@ def _mini_batch(X, Y, x_idx, y_idx, params, velocity, sizes, codes, cost_code, e
     m = len(y_idx)
     A0 = acts[0]
     for r in range(m):  # gather the mini-batch, converting to the network's dtype
-        A0[r, :] = X[x_idx[r], :]
-        Y0[r, :] = Y[y_idx[r], :]
+        xi, yi = x_idx[r], y_idx[r]
+        for c in range(A0.shape[1]):
+            A0[r, c] = X[xi, c]
+        for c in range(Y0.shape[1]):
+            Y0[r, c] = Y[yi, c]
     for l in range(L):  # (1) feedforward: z^l = w^l a^{l-1} + b^l, a^l = sigma(z^l)
         w, b = _layer(params, sizes, l)
-        np.dot(acts[l], w.T, zs[l])
+        _dot_nt(acts[l], w, zs[l])
         _activate(zs[l], b, acts[l + 1], codes[l])
     cost = _output_error(zs[L - 1], acts[L], Y0, deltas[L - 1], cost_code, codes[L - 1])  # (2)
     scale = eta / m
@@ -226,12 +284,15 @@ def _mini_batch(X, Y, x_idx, y_idx, params, velocity, sizes, codes, cost_code, e
         w, b = _layer(params, sizes, l)
         n_out = sizes[l + 1]
         g = G[:n_out * sizes[l]].reshape(n_out, sizes[l])
-        np.dot(deltas[l].T, acts[l], g)  # (5): sum over the examples of delta^l (a^{l-1})^T
-        gb[:n_out] = 0.0
-        for i in range(m):  # (4): sum over the examples of delta^l
-            gb[:n_out] += deltas[l][i]
+        _dot_tn(deltas[l], acts[l], g)  # (5): sum over the examples of delta^l (a^{l-1})^T
+        D = deltas[l]
+        for j in range(n_out):  # (4): sum over the examples of delta^l
+            s = 0.0
+            for i in range(m):
+                s += D[i, j]
+            gb[j] = s
         if l > 0:  # (3) delta^{l-1} = (w^l)^T delta^l * sigma'(z^{l-1}), before w^l moves
-            np.dot(deltas[l], w, deltas[l - 1])
+            _dot_nn(deltas[l], w, deltas[l - 1])
             D, Zb, Ab, code = deltas[l - 1], zs[l - 1], acts[l], codes[l - 1]
             for i in range(m):
                 for j in range(D.shape[1]):

@@ -5,32 +5,32 @@ into 1-4 ordered hidden layers (8 -> (8,), (7, 1), (1, 7), (4, 4), (2, 3, 3), ..
 :func:`run_study` trains each layout on the playground's data sets (several seeds, a fixed number
 of epochs, the same hyper-parameters) and records the final test loss.
 
-Why a separate trainer: N = 8 and N = 12 together have 296 layouts; times 4 data sets and
-3 seeds that is 3552 trainings of a few hundred epochs.  ``Network.train_epoch`` spends most of
-an epoch of these tiny networks in Python (~0.4 ms per epoch, ~25 minutes in all), too slow for
-a notebook that must run in under 3 minutes on two cores.  Here each training runs entirely
-inside one numba function, the trainings run in parallel, and the arithmetic is exactly the
-playground's (TensorFlow Playground's ``nn.ts``): tanh (or another) hidden neurons, tanh output,
-square loss 1/2 (a - y)^2, mini-batch gradient descent with the step eta/m * sum of per-point
-gradients, weights starting uniform in [-0.5, 0.5] and biases at 0.1.  A test checks that one
-training here equals ``nnlib.Network.train_epoch`` run on the same mini-batches.
+N = 8 and N = 12 together have 296 layouts; times 4 data sets and 3 seeds that is 3552 trainings
+of 200 epochs, 700 000 epochs in all.  They go through the one kernel of nnlib,
+``nnlib.kernel.train_epoch``, the very function behind ``Network.SGD``, so the study trains
+exactly the course's networks.  What this module adds is only the loop around it: a compiled
+loop over trainings and epochs, the trainings spread over the cores.  (``Network.SGD`` would do
+the same epochs, but its Python bookkeeping per epoch, negligible for MNIST, costs more than an
+epoch of these tiny networks.)  The settings are the playground's (TensorFlow Playground's
+``nn.ts``): tanh (or another) hidden neurons, tanh output, square loss 1/2 (a - y)^2, mini-batch
+gradient descent with the step eta/m * sum of per-point gradients, weights starting uniform in
+[-0.5, 0.5] and biases at 0.1.  A test checks that one training here equals
+``nnlib.Network.train_epoch`` run on the same mini-batches.
 """
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numba
 import numpy as np
 
-from . import toydata
+from . import activations, kernel, toydata
+from .checks import check_int, check_positive, check_rows
 
-__all__ = ["compositions", "partitions", "init_parameters", "train_networks", "run_study",
-           "StudyResult"]
-
-_ACT_CODES = {"tanh": 0, "relu": 1, "sigmoid": 2, "linear": 3}
-MAX_LAYERS = 6            # hidden layers the kernel accepts (the playground's limit)
+__all__ = ["compositions", "partitions", "init_parameters", "train_networks", "make_problems",
+           "run_study", "StudyResult"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -41,9 +41,9 @@ def compositions(n, max_layers=4, min_width=1):
     (1, 7)).  There are sum_k C(n - 1, k - 1) of them for min_width = 1 (64 for n = 8 and
     max_layers = 4, 232 for n = 12).  Sorted by number of layers, then lexicographically.
     """
-    for name, v, lo in (("n", n, 1), ("max_layers", max_layers, 1), ("min_width", min_width, 1)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
-            raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    n = check_int(n, "n", minimum=1)
+    max_layers = check_int(max_layers, "max_layers", minimum=1)
+    min_width = check_int(min_width, "min_width", minimum=1)
     out = []
 
     def rec(left, parts):
@@ -65,151 +65,50 @@ def partitions(n, max_layers=4):
 
 
 def init_parameters(sizes, seed):
-    """The playground's initial parameters as one flat float64 vector.
+    """The playground's initial parameters, flat in the kernel's layout (``kernel.pack``).
 
-    Weights uniform in [-0.5, 0.5], biases 0.1 (TensorFlow Playground).  Layer after layer:
-    W_l (row-major, shape (sizes[l], sizes[l-1])) followed by b_l.  The generator is seeded by
-    ``(seed, sizes)``, so a layout gets the same start whatever else is trained with it.
+    Weights uniform in [-0.5, 0.5], biases 0.1 (TensorFlow Playground).  The generator is seeded
+    by ``(seed, sizes)``, so a layout gets the same start whatever else is trained with it.
     """
     rng = np.random.default_rng([int(seed), 7919] + [int(s) for s in sizes])
-    parts = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        parts.append(rng.uniform(-0.5, 0.5, n_out * n_in))
-        parts.append(np.full(n_out, 0.1))
-    return np.concatenate(parts)
-
-
-def unflatten(params, sizes):
-    """(weights, biases) lists, shapes (n_out, n_in) and (n_out, 1), from a flat vector."""
-    weights, biases, pos = [], [], 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        weights.append(params[pos:pos + n_in * n_out].reshape(n_out, n_in))
-        pos += n_in * n_out
-        biases.append(params[pos:pos + n_out].reshape(n_out, 1))
-        pos += n_out
-    return weights, biases
+    weights = [rng.uniform(-0.5, 0.5, (n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    biases = [np.full((n_out, 1), 0.1) for n_out in sizes[1:]]
+    return kernel.pack(weights, biases, np.float64)[0]
 
 
 # ------------------------------------------------------------------------------------------------
-@numba.njit(cache=True, inline="always")
-def _act(z, code):
-    if code == 0:
-        # tanh(z) = 1 - 2 / (e^{2z} + 1): the same function (to ~1 ulp), about twice as fast as
-        # libm's tanh here, and tanh is a large part of the work for networks this small.
-        return 1.0 - 2.0 / (np.exp(2.0 * z) + 1.0)
-    if code == 1:
-        return z if z > 0.0 else 0.0
-    if code == 2:
-        return 1.0 / (1.0 + np.exp(-z)) if z >= 0 else np.exp(z) / (1.0 + np.exp(z))
-    return z
-
-
-@numba.njit(cache=True, inline="always")
-def _act_prime_from_a(a, code):
-    if code == 0:
-        return 1.0 - a * a
-    if code == 1:
-        return 1.0 if a > 0.0 else 0.0
-    if code == 2:
-        return a * (1.0 - a)
-    return 1.0
-
-
-@numba.njit(cache=True)
-def _forward(x, params, sizes, n_layers, A, code_hidden, code_out):
-    """Activations of every layer into A (n_layers, max width); returns the output a^L[0]."""
-    for j in range(sizes[0]):
-        A[0, j] = x[j]
-    pos = 0
-    for l in range(1, n_layers):
-        n_in, n_out = sizes[l - 1], sizes[l]
-        code = code_out if l == n_layers - 1 else code_hidden
-        bpos = pos + n_in * n_out
-        for j in range(n_out):
-            z = params[bpos + j]
-            row = pos + j * n_in
-            for i in range(n_in):
-                z += params[row + i] * A[l - 1, i]
-            A[l, j] = _act(z, code)
-        pos = bpos + n_out
-    return A[n_layers - 1, 0]
-
-
-@numba.njit(cache=True)
-def _train_one(X, y, order, params, sizes, n_layers, epochs, batch, eta, code_hidden, code_out,
-               X_test, y_test, out):
-    """Train one network in place (mini-batch SGD, square loss); write final losses to ``out``.
-
-    order[e] lists the training points of epoch e; consecutive ``batch`` of them form one
-    mini-batch (the last one may be smaller), whose summed gradient is applied times eta/m.
-    out = (train loss, test loss, train accuracy, test accuracy) at the end.
-    """
-    width = 0
-    for l in range(n_layers):
-        width = max(width, sizes[l])
-    A = np.zeros((n_layers, width))
-    D = np.zeros((n_layers, width))
-    grad = np.zeros(params.shape[0])
-    # start offsets of W_l in params
-    offs = np.zeros(n_layers, dtype=np.int64)
-    pos = 0
-    for l in range(1, n_layers):
-        offs[l] = pos
-        pos += sizes[l - 1] * sizes[l] + sizes[l]
-    n = order.shape[1]
-    for e in range(epochs):
-        start = 0
-        while start < n:
-            stop = min(start + batch, n)
-            grad[:] = 0.0
-            for s in range(start, stop):
-                i = order[e, s]
-                a_out = _forward(X[i], params, sizes, n_layers, A, code_hidden, code_out)
-                L = n_layers - 1
-                D[L, 0] = (a_out - y[i]) * _act_prime_from_a(a_out, code_out)
-                for l in range(L, 0, -1):
-                    n_in, n_out = sizes[l - 1], sizes[l]
-                    w0 = offs[l]
-                    b0 = w0 + n_in * n_out
-                    for j in range(n_out):
-                        d = D[l, j]
-                        grad[b0 + j] += d
-                        row = w0 + j * n_in
-                        for k in range(n_in):
-                            grad[row + k] += d * A[l - 1, k]
-                    if l > 1:
-                        for k in range(n_in):
-                            acc = 0.0
-                            for j in range(n_out):
-                                acc += params[w0 + j * n_in + k] * D[l, j]
-                            D[l - 1, k] = acc * _act_prime_from_a(A[l - 1, k], code_hidden)
-            scale = eta / (stop - start)
-            for p in range(params.shape[0]):
-                params[p] -= scale * grad[p]
-            start = stop
-    # final losses and accuracies (sign of the output against the +-1 label)
-    for which in range(2):
-        XX = X if which == 0 else X_test
-        yy = y if which == 0 else y_test
-        loss = 0.0
-        correct = 0.0
-        for i in range(XX.shape[0]):
-            a_out = _forward(XX[i], params, sizes, n_layers, A, code_hidden, code_out)
-            loss += 0.5 * (a_out - yy[i]) ** 2
-            if (a_out >= 0.0) == (yy[i] >= 0.0):
-                correct += 1.0
-        out[which] = loss / XX.shape[0]
-        out[2 + which] = correct / XX.shape[0]
-
-
+# numba's cache does not notice edits of nnlib/kernel.py in this compiled caller: after changing
+# the kernel, delete nnlib/__pycache__ (the test against Network.train_epoch would catch it).
 @numba.njit(cache=True, parallel=True)
-def _train_jobs(Xs, ys, orders, Xts, yts, job_data, job_sizes, job_nlayers, job_offsets, params,
-                epochs, batch, eta, code_hidden, code_out, results):
-    for j in numba.prange(job_data.shape[0]):
-        d = job_data[j]
-        p0, p1 = job_offsets[j], job_offsets[j + 1]
-        _train_one(Xs[d], ys[d], orders[d], params[p0:p1], job_sizes[j], job_nlayers[j], epochs,
-                   batch, eta, code_hidden, code_out, Xts[d], yts[d], results[j])
+def _train_jobs(Xs, Ys, orders, Xts, Yts, job_problem, job_sizes, job_depth, job_offsets, params,
+                hidden_code, output_code, batch, eta, results):
+    """Train job j = (layout, problem) for every epoch of ``orders[problem]``, in place on its
+    slice of ``params``; results[j] = (train loss, test loss, train accuracy, test accuracy)."""
+    for j in numba.prange(len(job_problem)):
+        d, depth = job_problem[j], job_depth[j]
+        sizes = job_sizes[j, :depth].copy()
+        codes = np.full(depth - 1, hidden_code, dtype=np.int64)
+        codes[-1] = output_code
+        # private copies: the threads then share no array, hence no reference counts either
+        p = params[job_offsets[j]:job_offsets[j + 1]].copy()
+        X, Y, order = Xs[d].copy(), Ys[d].copy(), orders[d].copy()
+        no_momentum = p[:0]
+        for e in range(order.shape[0]):
+            kernel.train_epoch(X, Y, order[e], order[e], p, no_momentum, sizes, codes,
+                               kernel.QUADRATIC, batch, eta, 0.0, 0.0, 0.0)
+        params[job_offsets[j]:job_offsets[j + 1]] = p
+        for which in range(2):
+            XX, YY = (X, Y) if which == 0 else (Xts[d], Yts[d])
+            a = kernel.forward(XX, p, sizes, codes)[-1]
+            results[j, which] = 0.5 * np.mean((a - YY) ** 2)
+            results[j, 2 + which] = np.mean(((a > 0.0) == (YY > 0.0)) * 1.0)
+
+
+def _stack(problems, k, name, dtype=np.float64):
+    try:
+        return np.ascontiguousarray(np.stack([p[k] for p in problems]), dtype=dtype)
+    except ValueError as err:
+        raise ValueError("problems must all have the same shapes (%s: %s)" % (name, err)) from None
 
 
 def train_networks(problems, layouts, *, epochs, batch_size=10, learning_rate=0.03,
@@ -222,8 +121,9 @@ def train_networks(problems, layouts, *, epochs, batch_size=10, learning_rate=0.
         Inputs already turned into features (n, k), labels +-1, and ``order`` an int array
         (epochs, n_train) with the points of each epoch's pass (one shuffle per epoch).
         All problems must have the same numbers of features and of training and test points.
-    layouts : list of tuples of hidden-layer widths (0 to 6 layers, 1 or more neurons each)
-    epochs, batch_size, learning_rate, activation : training settings, shared by all
+    layouts : list of tuples of hidden-layer widths (0 or more layers, 1 or more neurons each)
+    epochs, batch_size, learning_rate : training settings, shared by all
+    activation : the hidden neurons, a name in ``nnlib.activations.HIDDEN`` (the output is tanh)
     seed : int, seeds the initial weights (with the layout, see :func:`init_parameters`)
     progress : bool, show a tqdm bar over chunks of ``chunk`` trainings
 
@@ -231,60 +131,66 @@ def train_networks(problems, layouts, *, epochs, batch_size=10, learning_rate=0.
     -------
     results : ndarray (len(layouts), len(problems), 4)
         train loss, test loss, train accuracy, test accuracy after the last epoch.
-    params : list (per layout) of lists (per problem) of flat parameter vectors after training.
+    params : list (per layout) of lists (per problem) of flat parameter vectors after training
+        (``nnlib.kernel.unpack(params, sizes)`` gives the weights and biases).
     """
-    if activation not in _ACT_CODES:
-        raise ValueError(f"activation must be one of {tuple(_ACT_CODES)}, got {activation!r}")
-    for name, v in (("epochs", epochs), ("batch_size", batch_size), ("chunk", chunk)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {v!r}")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
-            or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    hidden = activations.get(activation)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    chunk = check_int(chunk, "chunk", minimum=1)
+    learning_rate = check_positive(learning_rate, "learning_rate")
     if not problems:
-        raise ValueError("problems must hold at least one (X_train, y_train, X_test, y_test, order)")
-    Xs = np.ascontiguousarray(np.stack([p[0] for p in problems]), dtype=np.float64)
-    ys = np.ascontiguousarray(np.stack([p[1] for p in problems]), dtype=np.float64)
-    Xts = np.ascontiguousarray(np.stack([p[2] for p in problems]), dtype=np.float64)
-    yts = np.ascontiguousarray(np.stack([p[3] for p in problems]), dtype=np.float64)
-    orders = np.ascontiguousarray(np.stack([p[4] for p in problems]), dtype=np.int64)
+        raise ValueError("problems must hold at least one "
+                         "(X_train, y_train, X_test, y_test, order)")
+    for k, name in ((0, "X_train"), (2, "X_test")):
+        for p in problems:
+            check_rows(p[k], None, name)
+    Xs, Xts = _stack(problems, 0, "X_train"), _stack(problems, 2, "X_test")
+    Ys, Yts = _stack(problems, 1, "y_train")[..., None], _stack(problems, 3, "y_test")[..., None]
+    orders = _stack(problems, 4, "order", np.int64)
     n_features, n_train = Xs.shape[2], Xs.shape[1]
+    if Ys.shape[1] != n_train or Yts.shape[1] != Xts.shape[1]:
+        raise ValueError("each y_train, y_test must hold one label per row of X_train, X_test")
     if orders.shape[1:] != (epochs, n_train):
         raise ValueError(f"each order must have shape (epochs, n_train) = ({epochs}, {n_train}), "
                          f"got {orders.shape[1:]}")
     if orders.min() < 0 or orders.max() >= n_train:
         raise ValueError("order holds indices outside the training set")
+    layouts = [tuple(lay) for lay in layouts]
     for lay in layouts:
-        if len(lay) > MAX_LAYERS or any((not isinstance(w, numbers.Integral)) or w < 1 for w in lay):
-            raise ValueError(f"layouts must be tuples of 0-{MAX_LAYERS} positive ints, got {lay!r}")
+        try:
+            [check_int(w, "a layer width", minimum=1) for w in lay]
+        except ValueError:
+            raise ValueError(f"layouts must be tuples of positive ints, got {lay!r}") from None
 
     jobs = [(li, pi) for li in range(len(layouts)) for pi in range(len(problems))]
     results = np.zeros((len(layouts), len(problems), 4))
     trained = [[None] * len(problems) for _ in layouts]
+    depth_max = 2 + max((len(lay) for lay in layouts), default=0)
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(jobs), desc="training", unit="net")
-    code = _ACT_CODES[activation]
     try:
         for c0 in range(0, len(jobs), chunk):
             part = jobs[c0:c0 + chunk]
-            sizes = np.zeros((len(part), MAX_LAYERS + 2), dtype=np.int64)
-            nlayers = np.zeros(len(part), dtype=np.int64)
+            sizes = np.zeros((len(part), depth_max), dtype=np.int64)
+            depth = np.zeros(len(part), dtype=np.int64)
             offsets = np.zeros(len(part) + 1, dtype=np.int64)
             flat = []
             for j, (li, pi) in enumerate(part):
                 s = [n_features] + list(layouts[li]) + [1]
                 sizes[j, :len(s)] = s
-                nlayers[j] = len(s)
-                p = init_parameters(s, seed)
-                flat.append(p)
-                offsets[j + 1] = offsets[j] + len(p)
+                depth[j] = len(s)
+                flat.append(init_parameters(s, seed))
+                offsets[j + 1] = offsets[j] + len(flat[-1])
             params = np.concatenate(flat)
             res = np.zeros((len(part), 4))
-            _train_jobs(Xs, ys, orders, Xts, yts, np.array([pi for _, pi in part], dtype=np.int64),
-                        sizes, nlayers, offsets, params, epochs, batch_size, float(learning_rate),
-                        code, 0, res)
+            with np.errstate(all="ignore"):
+                _train_jobs(Xs, Ys, orders, Xts, Yts,
+                            np.array([pi for _, pi in part], dtype=np.int64), sizes, depth,
+                            offsets, params, hidden.code, activations.ACTIVATIONS["tanh"].code,
+                            batch_size, learning_rate, res)
             for j, (li, pi) in enumerate(part):
                 results[li, pi] = res[j]
                 trained[li][pi] = params[offsets[j]:offsets[j + 1]].copy()
@@ -405,11 +311,12 @@ def run_study(n_neurons=(8, 12), datasets=("circle", "xor", "gauss", "spiral"), 
     Returns a :class:`StudyResult`.  All layouts share the hyper-parameters, the data, the
     mini-batch order and the number of epochs; only the seeds vary the data and the start.
     """
-    if isinstance(n_neurons, numbers.Integral):
+    if isinstance(n_neurons, Integral):
         n_neurons = (n_neurons,)
     bad = [d for d in datasets if d not in toydata.CLASSIFICATION_DATASETS]
     if bad:
-        raise ValueError(f"datasets must be classification sets {toydata.CLASSIFICATION_DATASETS}, got {bad}")
+        raise ValueError(f"datasets must be classification sets "
+                         f"{toydata.CLASSIFICATION_DATASETS}, got {bad}")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")

@@ -1,11 +1,12 @@
-"""nnlib.layout_study: layouts enumerated correctly, and its fast trainer equals nnlib.Network."""
+"""nnlib.layout_study: layouts enumerated correctly, and its trainer (nnlib.kernel.train_epoch in
+a compiled loop over trainings and epochs) equals nnlib.Network."""
 
 import math
 
 import numpy as np
 import pytest
 
-from nnlib import Network, toydata
+from nnlib import Network, kernel, toydata
 from nnlib import layout_study as ls
 
 
@@ -34,7 +35,7 @@ def test_compositions_with_min_width_and_partitions():
 
 def _reference_network(sizes, params, activation):
     net = Network(sizes, activation=activation, output="tanh", cost="quadratic", seed=0)
-    W, B = ls.unflatten(params, sizes)
+    W, B = kernel.unpack(params, sizes)
     for w, b, w0, b0 in zip(net.weights, net.biases, W, B):
         w[...] = w0
         b[...] = b0
@@ -42,7 +43,9 @@ def _reference_network(sizes, params, activation):
 
 
 @pytest.mark.parametrize("layout, activation, batch", [((3, 2), "tanh", 7), ((4,), "relu", 10),
-                                                       ((2, 1, 3), "tanh", 1)])
+                                                       ((2, 1, 3), "tanh", 1), ((), "tanh", 4),
+                                                       ((3, 3), "swish", 10),
+                                                       ((2, 2, 2, 2, 2, 2, 2), "sigmoid", 6)])
 def test_trainer_equals_network_train_epoch(layout, activation, batch):
     epochs = 6
     X, y = toydata.make_dataset("xor", n=60, noise=0.1, seed=3)
@@ -59,7 +62,7 @@ def test_trainer_equals_network_train_epoch(layout, activation, batch):
     net = _reference_network(sizes, p0, activation)
     for e in range(epochs):
         net.train_epoch(Ftr[order[e]], ytr[order[e]], batch, 0.1, shuffle=False)
-    W, B = ls.unflatten(trained[0][0], sizes)
+    W, B = kernel.unpack(trained[0][0], sizes)
     for w, wr in zip(W, net.weights):
         np.testing.assert_allclose(w, wr, rtol=1e-9, atol=1e-12)
     for b, br in zip(B, net.biases):
@@ -73,7 +76,8 @@ def test_trainer_equals_network_train_epoch(layout, activation, batch):
 
 def test_initial_parameters_are_the_playgrounds():
     p = ls.init_parameters([2, 4, 2, 1], seed=0)
-    W, B = ls.unflatten(p, [2, 4, 2, 1])
+    assert p.shape == (4 * 3 + 2 * 5 + 1 * 3,)          # the kernel's flat layout
+    W, B = kernel.unpack(p, [2, 4, 2, 1])
     assert [w.shape for w in W] == [(4, 2), (2, 4), (1, 2)]
     assert all(np.all(np.abs(w) <= 0.5) for w in W) and all(np.all(b == 0.1) for b in B)
     np.testing.assert_array_equal(p, ls.init_parameters([2, 4, 2, 1], seed=0))
@@ -119,7 +123,29 @@ def test_bad_arguments_are_refused():
         ls.train_networks([(X, y, X, y, order)], [(2,)], epochs=3)
     with pytest.raises(ValueError, match="activation"):
         ls.train_networks([(X, y, X, y, order)], [(2,)], epochs=2, activation="softsign")
+    with pytest.raises(ValueError, match="activation"):   # the table's hidden neurons only
+        ls.train_networks([(X, y, X, y, order)], [(2,)], epochs=2, activation="softmax")
+    with pytest.raises(ValueError, match="learning_rate"):
+        ls.train_networks([(X, y, X, y, order)], [(2,)], epochs=2, learning_rate=0)
+    with pytest.raises(ValueError, match="NaN"):
+        ls.train_networks([(X * np.nan, y, X, y, order)], [(2,)], epochs=2)
+    with pytest.raises(ValueError, match="same shapes"):
+        ls.train_networks([(X, y, X, y, order), (X[:3], y[:3], X, y, order[:, :3])], [(2,)],
+                          epochs=2)
     with pytest.raises(ValueError, match="layouts"):
         ls.train_networks([(X, y, X, y, order)], [(0,)], epochs=2)
     with pytest.raises(ValueError, match="datasets"):
         ls.run_study(3, datasets=("reg-plane",), epochs=1)
+
+
+def test_many_trainings_in_parallel_equal_one_at_a_time():
+    """The trainings of one call share nothing: each equals the same training run alone, in
+    any company (the threads of the parallel loop neither mix nor race)."""
+    problems = ls.make_problems(("xor", "circle"), (0, 1), epochs=5)
+    layouts = ls.compositions(4)
+    res, trained = ls.train_networks(problems, layouts, epochs=5, chunk=5, seed=2)
+    for li in (0, 3, 7):
+        for pi in (1, 3):
+            alone, params = ls.train_networks([problems[pi]], [layouts[li]], epochs=5, seed=2)
+            np.testing.assert_array_equal(res[li, pi], alone[0, 0])
+            np.testing.assert_array_equal(trained[li][pi], params[0][0])

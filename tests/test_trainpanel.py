@@ -5,14 +5,17 @@ along different axes: the nearest-centre rule (Bayes-optimal for equal spherical
 classifies ~99 % correctly, which is the independent reference the trained network is held to.
 """
 
+import base64
 import io
 import re
-import base64
+import warnings
 
 import numpy as np
 import pytest
 
-from nnlib.trainpanel import TrainPanel
+from nnlib import Network, activations, charts, optim
+from nnlib.network import DivergenceWarning
+from nnlib.trainpanel import ACTIVATION_CHOICES, INIT_CHOICES, OUTPUT_CHOICES, TrainPanel
 
 N_FEATURES, N_LABELS = 20, 3
 
@@ -232,9 +235,10 @@ def test_display_is_the_widget(data):
 
 @pytest.mark.parametrize("train, test, kwargs, error, words", [
     ((np.zeros((10, 4)), np.zeros(9, int)), None, {}, ValueError, "10 inputs X but 9 labels"),
-    ((np.zeros(10), np.zeros(10, int)), None, {}, ValueError, "2-D"),
-    ((np.zeros((10, 4)), np.zeros(10)), None, {}, TypeError, "integer class labels"),
-    ((np.zeros((10, 4)), np.zeros((10, 2), int)), None, {}, ValueError, "1-D integer labels"),
+    ((np.zeros(10), np.zeros(10, int)), None, {}, ValueError, "one sample per row"),
+    ((np.zeros((10, 4)), np.zeros(10)), None, {}, ValueError, "integer class labels"),
+    ((np.zeros((10, 4)), np.zeros((10, 2), int)), None, {}, ValueError, "integer class labels"),
+    ((np.zeros((10, 4)), np.arange(10) - 1), None, {}, ValueError, "found -1..8"),
     ([np.zeros((10, 4))], None, {}, TypeError, "pair (X, y)"),
     ((np.full((10, 4), np.nan), np.zeros(10, int)), None, {}, ValueError, "NaN"),
     ((np.zeros((10, 4)), np.arange(10) % 3), (np.zeros((5, 3)), np.zeros(5, int)), {},
@@ -245,6 +249,10 @@ def test_display_is_the_widget(data):
     ((np.zeros((10, 4)), np.arange(10) % 3), None, {"max_train": 0}, ValueError, "max_train"),
     ((np.zeros((10, 4)), np.arange(10) % 3), None, {"hidden": [30] * 5}, ValueError, "hidden"),
     ((np.zeros((10, 4)), np.arange(10) % 3), None, {"output": "softmax"}, ValueError, "output"),
+    ((np.zeros((10, 4)), np.arange(10) % 3), None, {"activation": "softsign"}, ValueError,
+     "activation"),
+    ((np.zeros((10, 4)), np.arange(10) % 3), None, {"init": "zeros"}, ValueError, "init"),
+    ((np.zeros((10, 4)), np.arange(10) % 3), None, {"epochs": 0}, ValueError, "epochs"),
     ((np.zeros((10, 4)), np.arange(10) % 3), None, {"eta": 1e4}, ValueError, "eta"),
 ])
 def test_bad_input_is_refused_clearly(train, test, kwargs, error, words):
@@ -252,3 +260,68 @@ def test_bad_input_is_refused_clearly(train, test, kwargs, error, words):
         test = (np.zeros((5, 4)), np.zeros(5, int))
     with pytest.raises(error, match=re.escape(words)):
         TrainPanel(train, test, **kwargs)
+
+
+# ---------------------------------------------------------------- the wiring: SGD, tables, Pillow
+def test_training_is_network_sgd_with_the_panels_settings(data):
+    """The panel trains through Network.SGD: the same network, seed and data give the very same
+    weights and test accuracies as calling SGD directly."""
+    panel = make_panel(data, epochs=3, hidden=(7, 5), activation="tanh",
+                       output="softmax/cross-entropy", init="scaled", eta=0.5,
+                       mini_batch_size=13)
+    panel.seed_input.value = 4
+    history = panel.train()
+    s = history["settings"]
+    net = Network(s["sizes"], seed=4, activation="tanh", output="softmax", cost="cross-entropy",
+                  init="scaled", dtype=np.float32)
+    sgd = net.SGD((panel.X_train, panel.y_train), 3, 13, 0.5,
+                  test_data=(panel.X_test, panel.y_test), verbose=False)
+    for w, w_ref in zip(panel.network.weights + panel.network.biases, net.weights + net.biases):
+        np.testing.assert_array_equal(w, w_ref)
+    assert history["test_accuracy"] == sgd["test_accuracy"]
+    assert history["train_cost"][-1] == pytest.approx(net.total_cost(panel.X_train,
+                                                                      panel.y_train))
+
+
+def test_divergence_is_explained_not_warned_and_the_weights_are_restored(data):
+    panel = make_panel(data, epochs=3, hidden=(30, 30), activation="relu",
+                       output="softmax/cross-entropy", eta=1000.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = panel.train()
+    assert history["diverged"]
+    assert not [w for w in caught if issubclass(w.category, DivergenceWarning)]
+    # SGD's guard put back the weights of the start of the diverging epoch: finite ones
+    assert all(np.all(np.isfinite(p)) for p in panel.network.weights + panel.network.biases)
+
+
+def test_choices_come_from_the_tables(data):
+    assert ACTIVATION_CHOICES == activations.HIDDEN
+    assert tuple(INIT_CHOICES) == optim.INITS
+    assert tuple(panel_key.split("/")[0] for panel_key in OUTPUT_CHOICES) == \
+        ("sigmoid", "sigmoid", "softmax")
+    panel = make_panel(data, epochs=2, activation="swish", init="he")
+    assert panel.activation_dropdown.options == ACTIVATION_CHOICES
+    history = panel.train()
+    assert panel.network.activation == "swish" and panel.network.init == "he"
+    assert history["test_accuracy"][-1] > 0.9
+
+
+def test_charts_png_round_trip_and_ticks():
+    import matplotlib.image as mpimg
+    grey = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
+    rgb = np.stack([grey, 255 - grey, np.full_like(grey, 7)], axis=2)
+    for image in (grey, rgb):
+        uri = charts.png_data_uri(image)
+        assert uri.startswith("data:image/png;base64,")
+        back = mpimg.imread(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])), format="png")
+        np.testing.assert_allclose(back * 255, image, atol=0.5)
+    np.testing.assert_array_equal(charts.grey_image([[0.0, 0.5], [1.0, 1.0]]),
+                                  [[255, 128], [0, 0]])          # large values dark
+    assert charts.grey_image(np.ones((2, 2))).tolist() == [[255, 255], [255, 255]]
+    for hi in (0.37, 1.0, 2.3, 47.0):
+        ticks = charts.nice_ticks(hi)
+        assert ticks[0] == 0 and ticks[-1] >= hi and len(ticks) <= 6
+        steps = np.diff(ticks)
+        assert np.allclose(steps, steps[0])
+        assert round(steps[0] / 10 ** np.floor(np.log10(steps[0])), 6) in (1, 2, 5)
