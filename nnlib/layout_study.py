@@ -28,6 +28,7 @@ import numpy as np
 
 from . import activations, kernel, toydata
 from .checks import check_int, check_positive, check_rows
+from .optim import initial_parameters
 
 __all__ = ["compositions", "partitions", "init_parameters", "train_networks", "make_problems",
            "run_study", "StudyResult"]
@@ -71,8 +72,7 @@ def init_parameters(sizes, seed):
     by ``(seed, sizes)``, so a layout gets the same start whatever else is trained with it.
     """
     rng = np.random.default_rng([int(seed), 7919] + [int(s) for s in sizes])
-    weights = [rng.uniform(-0.5, 0.5, (n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    biases = [np.full((n_out, 1), 0.1) for n_out in sizes[1:]]
+    biases, weights = initial_parameters(sizes, "uniform", rng, np.float64)
     return kernel.pack(weights, biases, np.float64)[0]
 
 

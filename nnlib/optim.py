@@ -5,7 +5,9 @@ These are the improvements of Nielsen's chapter 3 that do not change backpropaga
 - ``initial_parameters``: "normal" draws weights and biases from N(0, 1), as the course does;
   "scaled" draws weights from N(0, 1/n_in) so that z = w a + b starts of order 1 and sigmoid
   neurons do not start saturated; "he" draws N(0, 2/n_in) weights and zero biases, the usual
-  choice for ReLU, whose half-zero output halves the variance.
+  choice for ReLU, whose half-zero output halves the variance; "uniform" draws weights uniformly
+  from [-0.5, 0.5] with biases 0.1, as TensorFlow's playground does (our playground and its
+  layout study start there).
 - ``GradientStep``: w -> w - (eta/m) sum_x dC_x/dw, plus L2 weight decay (cost term
   lmbda/(2n) sum w^2, i.e. w -> (1 - eta lmbda/n) w), L1 (l1/n sum |w|, i.e. w -> w - eta l1/n
   sgn w) and momentum (v -> mu v - step, w -> w + v).  Biases are not regularised.
@@ -22,7 +24,7 @@ from .checks import check_choice, check_positive, check_regularisation
 __all__ = ["INITS", "SCHEDULES", "initial_parameters", "GradientStep", "learning_rate",
            "check_schedule"]
 
-INITS = ("normal", "scaled", "he")
+INITS = ("normal", "scaled", "he", "uniform")
 SCHEDULES = ("halve", "cosine")
 
 
@@ -31,6 +33,10 @@ def initial_parameters(sizes, init, rng, dtype):
 
     Drawn in float64 and then rounded, so a float32 network starts from the same numbers."""
     check_choice(init, INITS, "init")
+    if init == "uniform":
+        weights = [rng.uniform(-0.5, 0.5, (y, x)) for x, y in zip(sizes[:-1], sizes[1:])]
+        biases = [np.full((y, 1), 0.1) for y in sizes[1:]]
+        return [b.astype(dtype) for b in biases], [w.astype(dtype) for w in weights]
     if init == "he":
         biases = [np.zeros((y, 1)) for y in sizes[1:]]
     else:

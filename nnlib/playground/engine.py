@@ -27,6 +27,7 @@ import numpy as np
 from .. import toydata
 from ..checks import check_int, check_real
 from ..network import Network
+from ..optim import initial_parameters
 from ..training import DivergenceWarning
 from . import multiclass, settings
 from .outputs import Outputs, density_for
@@ -124,10 +125,9 @@ class Engine(Outputs):
             output, cost = self._net_kind()
             self.net = Network(sizes, seed=self._seed(3), activation=st["activation"],
                                output=output, cost=cost)
-            rng = np.random.default_rng(self._seed(2))   # the original's initialisation
-            for w, b in zip(self.net.weights, self.net.biases):
-                w[...] = rng.uniform(-0.5, 0.5, w.shape)
-                b[...] = 0.1
+            # the original's initialisation, from a generator of its own (the network's shuffles)
+            self.net.biases, self.net.weights = initial_parameters(
+                sizes, "uniform", np.random.default_rng(self._seed(2)), self.net.dtype)
             self.epoch = 0
             self.train_losses, self.test_losses = [], []
             self.train_accuracies, self.test_accuracies = [], []
