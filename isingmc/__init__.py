@@ -6,7 +6,8 @@
 
 ``simulate`` (Wolff, Swendsen-Wang or checkerboard Metropolis, numba), observables, the integrated
 autocorrelation time, exact results (``isingmc.exact``: Onsager, Kaufman, enumeration) and the course's
-data set (``generate_dataset``, ``save_dataset``, ``python -m isingmc generate``).
+data set (``generate_dataset``, ``save_dataset``, ``python -m isingmc generate``), and the labelled
+snapshots on a temperature grid of the phase-transition study (``labelled_snapshots``, ``temperature_grid``).
 """
 __version__ = "0.1.0"
 
@@ -15,18 +16,25 @@ from .autocorr import autocorrelation_time
 from .dataset import generate_dataset, save_dataset
 from .exact import T_C
 from .observables import energy_per_site, magnetization_per_site
+from .phase_data import DISORDERED, ORDERED, PhaseData, labelled_snapshots, phase_labels, temperature_grid
 from .simulate import ALGORITHMS, simulate
 from .symmetry import random_symmetry
 
 __all__ = [
     "ALGORITHMS",
+    "DISORDERED",
+    "ORDERED",
+    "PhaseData",
     "T_C",
     "autocorrelation_time",
     "energy_per_site",
     "exact",
     "generate_dataset",
+    "labelled_snapshots",
     "magnetization_per_site",
+    "phase_labels",
     "random_symmetry",
     "save_dataset",
     "simulate",
+    "temperature_grid",
 ]
