@@ -8,6 +8,7 @@ showing it random images of the training data (``random_symmetry``) teaches it, 
 multiply the training set.
 """
 
+import numba
 import numpy as np
 
 from .observables import check_spins
@@ -35,24 +36,60 @@ def random_symmetry(spins, rng=None, *, seed=None):
         lattice = spins
     else:
         raise ValueError(f"spins must be a batch of shape (n, L, L) or (n, L*L); got shape {spins.shape}")
-    check_spins(lattice, "spins")
+    if not isinstance(rng, (np.random.Generator, type(None))):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_spins(lattice[:1], "spins")  # dtype and shape; the values are checked while copying
     if rng is None:
         rng = np.random.default_rng(seed)
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     n, L, _ = lattice.shape
-    # translation: out[k, i, j] = s[k, (i + dy) % L, (j + dx) % L]
-    dy, dx = rng.integers(0, L, n), rng.integers(0, L, n)
-    rows = (np.arange(L)[None, :, None] + dy[:, None, None]) % L
-    cols = (np.arange(L)[None, None, :] + dx[:, None, None]) % L
-    out = lattice[np.arange(n)[:, None, None], rows, cols]
-    # the dihedral group of the square: transpose or not, then rotate by 0, 90, 180 or 270 degrees
-    transpose = rng.random(n) < 0.5
-    out[transpose] = out[transpose].transpose(0, 2, 1)
-    quarter_turns = rng.integers(0, 4, n)
-    for k in (1, 2, 3):
-        sel = quarter_turns == k
-        out[sel] = np.rot90(out[sel], k, axes=(1, 2))
-    # global spin flip
-    out[rng.random(n) < 0.5] *= -1
+    dy, dx = rng.integers(0, L, n), rng.integers(0, L, n)  # translation
+    transpose = rng.random(n) < 0.5                          # the dihedral group of the square:
+    quarter_turns = rng.integers(0, 4, n)                    # transpose or not, then 0-3 turns
+    flip = rng.random(n) < 0.5                               # global spin flip
+    out = np.empty_like(lattice)
+    if not _apply_symmetries(lattice, dy, dx, transpose, quarter_turns, flip, out):
+        raise ValueError("spins must contain only the values +1 and -1")
     return out.reshape(spins.shape)
+
+
+@numba.njit(cache=True, nogil=True)
+def _apply_symmetries(s, dy, dx, transpose, quarter_turns, flip, out):
+    """out[k] = the image of s[k] under its symmetry; False if a value is not +-1.
+
+    Output site (i, j) reads input site (r, c) = ((p + dy) % L, (q + dx) % L), where (p, q) is
+    (i, j) moved back through k quarter turns (numpy's rot90) and the optional transpose; both
+    are affine in (i, j) with coefficients 0 or +-1, so r and c step by a constant along a row."""
+    n, L, _ = s.shape
+    for k in range(n):
+        sign = -1 if flip[k] else 1
+        t = quarter_turns[k]
+        # (p, q) = (pi * i + pj * j + p0, qi * i + qj * j + q0)
+        if t == 0:
+            pi, pj, p0, qi, qj, q0 = 1, 0, 0, 0, 1, 0
+        elif t == 1:
+            pi, pj, p0, qi, qj, q0 = 0, 1, 0, -1, 0, L - 1
+        elif t == 2:
+            pi, pj, p0, qi, qj, q0 = -1, 0, L - 1, 0, -1, L - 1
+        else:
+            pi, pj, p0, qi, qj, q0 = 0, -1, L - 1, 1, 0, 0
+        if transpose[k]:
+            pi, pj, p0, qi, qj, q0 = qi, qj, q0, pi, pj, p0
+        for i in range(L):
+            r = (pi * i + p0 + dy[k]) % L
+            c = (qi * i + q0 + dx[k]) % L
+            for j in range(L):
+                v = s[k, r, c]
+                if v != 1 and v != -1:
+                    return False
+                out[k, i, j] = sign * v
+                r += pj
+                c += qj
+                if r == L:
+                    r = 0
+                elif r < 0:
+                    r = L - 1
+                if c == L:
+                    c = 0
+                elif c < 0:
+                    c = L - 1
+    return True

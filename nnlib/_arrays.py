@@ -9,14 +9,6 @@ import numpy as np
 from . import checks
 
 
-def make_rng(seed):
-    """A numpy Generator: ``seed`` as :func:`nnlib.checks.make_rng` takes it, or a Generator
-    (used as it is, so a caller can draw several results from one stream)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return checks.make_rng(seed)
-
-
 def as_float_array(values, name):
     """A finite float array of any shape, or a ValueError naming ``name``."""
     if isinstance(values, (str, bytes)) or values is None:

@@ -81,8 +81,11 @@ def check_dtype(dtype):
 
 
 def make_rng(seed):
-    """A numpy Generator from ``seed`` (None: fresh entropy; else a non-negative int, or a
-    sequence of them, as numpy's SeedSequence takes)."""
+    """A numpy Generator from ``seed`` (None: fresh entropy; a non-negative int, or a sequence of
+    them, as numpy's SeedSequence takes; or a Generator, used as it is, so that a caller can draw
+    several results from one stream)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, (list, tuple)) and seed and all(

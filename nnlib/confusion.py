@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import as_1d, groups, make_rng, progress_bar, strictly_increasing
-from .checks import check_int
+from ._arrays import as_1d, groups, progress_bar, strictly_increasing
+from .checks import check_int, make_rng
 from .phases import phase_labels
 
 __all__ = ["trial_temperatures", "ConfusionScan", "confusion_scan", "confusion_peak",

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import as_1d, as_float_array, groups, make_rng, strictly_increasing
-from .checks import check_int
+from ._arrays import as_1d, as_float_array, groups, strictly_increasing
+from .checks import check_int, make_rng
 
 __all__ = ["mean_by_temperature", "find_crossing", "CrossingResult", "crossing_with_error"]
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import as_1d, groups, make_rng
-from .checks import check_int, check_rows
+from ._arrays import as_1d, groups
+from .checks import check_int, check_rows, make_rng
 
 __all__ = ["PCA", "fit_pca", "BinderRatio", "binder_ratio"]
 

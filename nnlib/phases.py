@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import as_1d, as_float_array, groups, make_rng
-from .checks import check_int, check_positive
+from ._arrays import as_1d, as_float_array, groups
+from .checks import check_int, check_positive, make_rng
 
 __all__ = ["phase_labels", "resample_within_temperature", "phase_network", "train_phase_network",
            "ThresholdClassifier", "fit_threshold"]
