@@ -1,51 +1,103 @@
-"""`make student`: every solution block replaced; notebook 03's exercise fails only where it should."""
+"""The instructor's make targets: `make student` (the nbgrader release) and `make autograde` (a folder of
+submissions in, scores and feedback out).  They run the real nbgrader through the Makefile, on a course
+directory in a temporary folder."""
 
+import csv
 import json
+import os
+import re
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+
+pytestmark = pytest.mark.nbgrader
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+STUB = re.compile(r"^([ \t]*)# YOUR CODE HERE\n\1raise NotImplementedError\(\)$", re.M)   # at the region's indentation
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
+
+
+def make(*args, timeout=600):
+    env = dict(os.environ, MAKEFLAGS="")
+    done = subprocess.run(["make", "-s", "-C", str(ROOT), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, f"make {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    return done
+
+
+def cells(path):
+    return json.loads(Path(path).read_text())["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
 
 
 @pytest.fixture(scope="module")
-def student_dir(tmp_path_factory):
-    dest = tmp_path_factory.mktemp("student")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), str(ROOT / "notebooks"), str(dest)],
-                   check=True, capture_output=True)
-    return dest
+def student(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("make")
+    course, dest = tmp / "course", tmp / "student"
+    make("student", f"COURSE={course}", f"STUDENT={dest}")
+    return course, dest
 
 
-def code_sources(path):
-    nb = json.loads(Path(path).read_text())
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-
-
-def test_every_block_is_replaced(student_dir):
-    assert NOTEBOOKS, "no notebooks found"
+def test_make_student_is_the_nbgrader_release(student):
+    course, dest = student
+    assert sorted(p.name for p in dest.glob("*.ipynb")) == [nb.name for nb in NOTEBOOKS]
     for original in NOTEBOOKS:
-        student = student_dir / original.name
-        before, after = code_sources(original), code_sources(student)
-        n_blocks = sum(s.count("### BEGIN SOLUTION") for s in before)
-        assert sum(s.count("### END SOLUTION") for s in before) == n_blocks
-        assert not any("SOLUTION" in s for s in after), original.name
-        assert sum(s.count("raise NotImplementedError()") for s in after) == \
-            n_blocks + sum(s.count("raise NotImplementedError()") for s in before)
-    assert sum(s.count("### BEGIN SOLUTION") for s in code_sources(ROOT / "notebooks" / "03_backprop.ipynb")) >= 1
+        before, after = cells(original), cells(dest / original.name)
+        assert len(after) == len(before), original.name
+        for i, (b, a) in enumerate(zip(before, after)):
+            meta, where = nbgrader_meta(b), f"{original.name} cell {i}"
+            if meta.get("solution") and b["cell_type"] == "code":
+                regions = source(b).count("### BEGIN SOLUTION")
+                assert regions and "SOLUTION" not in source(a), where
+                assert len(STUB.findall(source(a))) == regions, f"{where}: each solution region becomes the stub"
+            elif meta.get("solution"):
+                assert source(a) == "YOUR ANSWER HERE", f"{where}: a written answer becomes the prompt"
+            elif meta.get("grade"):
+                assert source(a) == HIDDEN.sub("", source(b)), f"{where}: only the hidden tests go"
+                assert a["metadata"].get("editable") is False and a["metadata"].get("deletable") is False, \
+                    f"{where}: a test cell is locked for the student"
+            else:
+                assert source(a) == source(b), f"{where}: a cell without metadata is released unchanged"
+            if a["cell_type"] == "code":
+                assert a["outputs"] == [] and a["execution_count"] is None, f"{where}: outputs are removed"
 
 
-def test_student_notebook_03_fails_only_in_the_backprop_cell(student_dir):
-    nb = nbformat.read(student_dir / "03_backprop.ipynb", as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
-    errors = [(cell.source, out) for cell in nb.cells if cell.cell_type == "code"
-              for out in cell.outputs if out.output_type == "error"]
-    assert len(errors) == 1, [out["ename"] for _, out in errors]
-    source, out = errors[0]
-    assert out["ename"] == "NotImplementedError"
-    assert "def backprop(self, x, y)" in source and "# YOUR CODE HERE" in source
+def points(notebook):
+    return sum(nbgrader_meta(c)["points"] for c in cells(notebook)
+               if nbgrader_meta(c).get("grade") and c["cell_type"] == "code")
+
+
+def test_make_autograde_grades_a_folder_of_submissions(student, tmp_path):
+    course, dest = student
+    name = "02_mnist_data.ipynb"
+    # both layouts: SUBMISSIONS/STUDENT/*.ipynb and SUBMISSIONS/STUDENT/sheet11/*.ipynb
+    (tmp_path / "alice").mkdir()
+    shutil.copy(ROOT / "notebooks" / name, tmp_path / "alice" / name)              # solved
+    (tmp_path / "bob" / "sheet11").mkdir(parents=True)
+    shutil.copy(dest / name, tmp_path / "bob" / "sheet11" / name)                  # handed in unsolved
+    make("autograde", f"COURSE={course}", f"SUBMISSIONS={tmp_path}")
+    rows = {row["student_id"]: row for row in csv.DictReader((course / "grades.csv").open())}
+    assert set(rows) == {"alice", "bob"}, rows
+    assert points(ROOT / "notebooks" / name) > 0
+    assert float(rows["alice"]["raw_score"]) == points(ROOT / "notebooks" / name), rows["alice"]
+    assert float(rows["bob"]["raw_score"]) == 0, rows["bob"]
+    for who in ("alice", "bob"):
+        feedback = course / "feedback" / who / "sheet11" / "02_mnist_data.html"
+        assert feedback.is_file() and "decode" in feedback.read_text(), f"no feedback for {who}"
+
+
+def test_make_autograde_refuses_an_empty_submissions_folder(student, tmp_path):
+    course, _ = student
+    done = subprocess.run(["make", "-s", "-C", str(ROOT), "autograde", f"COURSE={course}",
+                           f"SUBMISSIONS={tmp_path}"], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "no student folders in SUBMISSIONS" in done.stderr, done.stderr[-2000:]

@@ -1,50 +1,70 @@
-"""make student: solution blocks become exercise stubs."""
+"""tools/strip_widget_state.py: `make notebooks` stores no widget state, and keeps everything else."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("make_student", ROOT / "tools" / "make_student.py")
-make_student = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_student)
+spec = importlib.util.spec_from_file_location("strip_widget_state", ROOT / "tools" / "strip_widget_state.py")
+strip = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(strip)
+
+VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def test_block_replaced_with_stub_at_its_indentation():
-    source = ("def f(x):\n"
-              "    y = 1\n"
-              "    ### BEGIN SOLUTION\n"
-              "    y = x * 2\n"
-              "    ### END SOLUTION\n"
-              "    return y\n")
-    assert make_student.strip_solutions(source) == ("def f(x):\n"
-                                                    "    y = 1\n"
-                                                    "    # YOUR CODE HERE\n"
-                                                    "    raise NotImplementedError()\n"
-                                                    "    return y\n")
+def notebook():
+    return {"metadata": {"kernelspec": {"name": "python3"},
+                         "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"m1": {}}}}},
+            "nbformat": 4, "nbformat_minor": 5,
+            "cells": [{"cell_type": "code", "source": ["pg = Playground()\n", "pg"], "metadata": {},
+                       "execution_count": 1,
+                       "outputs": [{"output_type": "display_data", "metadata": {},
+                                    "data": {VIEW: {"model_id": "m1", "version_major": 2, "version_minor": 0},
+                                             "text/plain": ["Playground(...)"]}},
+                                   {"output_type": "display_data", "metadata": {},
+                                    "data": {VIEW: {"model_id": "m2", "version_major": 2, "version_minor": 0}}},
+                                   {"output_type": "stream", "name": "stdout", "text": ["epoch 1\n"]},
+                                   {"output_type": "display_data", "metadata": {},
+                                    "data": {"image/png": "iVBORw0KGgo=", "text/plain": ["<Figure>"]}}]},
+                      {"cell_type": "markdown", "source": "widgets: text stays", "metadata": {}}]}
 
 
-def test_stub_raises_when_run():
-    code = make_student.strip_solutions("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION\n")
-    with pytest.raises(NotImplementedError):
-        exec(code, {})
+def test_widget_state_and_views_go_the_rest_stays():
+    nb = notebook()
+    assert strip.strip_widget_state(nb) == 3          # metadata.widgets and two views
+    assert "widgets" not in nb["metadata"] and nb["metadata"]["kernelspec"] == {"name": "python3"}
+    outputs = nb["cells"][0]["outputs"]
+    assert [o["output_type"] for o in outputs] == ["display_data", "stream", "display_data"]
+    assert outputs[0]["data"] == {"text/plain": ["Playground(...)"]}      # the repr stays
+    assert outputs[2]["data"]["image/png"] == "iVBORw0KGgo="               # plots stay
+    assert nb["cells"][1]["source"] == "widgets: text stays"
 
 
-@pytest.mark.parametrize("source", ["### BEGIN SOLUTION\nx = 1\n",
-                                    "x = 1\n### END SOLUTION\n",
-                                    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n"])
-def test_unbalanced_markers_are_errors(source):
-    with pytest.raises(ValueError, match="SOLUTION"):
-        make_student.strip_solutions(source)
+def test_a_clean_notebook_is_left_alone(tmp_path):
+    nb = notebook()
+    strip.strip_widget_state(nb)
+    path = tmp_path / "clean.ipynb"
+    path.write_text(json.dumps(nb))
+    before = path.stat().st_mtime_ns, path.read_text()
+    assert strip.strip_file(path) == 0
+    assert (path.stat().st_mtime_ns, path.read_text()) == before
 
 
-def test_student_notebook_clears_outputs():
-    nb = {"cells": [{"cell_type": "code", "source": ["x = 1\n", "### BEGIN SOLUTION\n", "x = 2\n",
-                                                     "### END SOLUTION\n"],
-                     "outputs": [{"output_type": "stream", "text": "2"}], "execution_count": 3},
-                    {"cell_type": "markdown", "source": "### BEGIN SOLUTION is text here"}]}
-    out = make_student.student_notebook(nb)
-    assert out["cells"][0]["outputs"] == [] and out["cells"][0]["execution_count"] is None
-    assert "x = 2" not in out["cells"][0]["source"]
-    assert out["cells"][1] == nb["cells"][1] and nb["cells"][0]["execution_count"] == 3
+def test_file_is_rewritten_without_state(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook()))
+    path.chmod(0o644)
+    assert strip.strip_file(path) == 3
+    assert path.stat().st_mode & 0o777 == 0o644, "the notebook keeps its permissions"
+    text = path.read_text()
+    assert "widget-state" not in text and VIEW not in text and "Playground(...)" in text
+    assert text.endswith("\n") and not list(tmp_path.glob("*.part"))
+
+
+def test_not_a_notebook_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="broken.ipynb: expected a readable notebook"):
+        strip.strip_file(path)

@@ -1,0 +1,34 @@
+"""nbgrader's configuration for this course (read by every `nbgrader` command run from the repository root).
+
+The course directory is made by `make release` under build/course (never committed):
+
+    build/course/source/sheet11/      the seven notebooks, with solutions (copied from notebooks/)
+    build/course/release/sheet11/     what students get: solutions stubbed, hidden tests removed
+    build/course/submitted/STUDENT/sheet11/    submissions (make autograde SUBMISSIONS=..., or nbgrader collect)
+    build/course/autograded/ feedback/ gradebook.db
+
+On a JupyterHub, point CourseDirectory.root at the instructor's course folder and set Exchange.root
+(default /srv/nbgrader/exchange) to a folder every user can reach; see the README, "For instructors".
+"""
+
+import os
+
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "nn-physics-course"
+c.CourseDirectory.root = os.environ.get("NBGRADER_COURSE_ROOT", os.path.join(ROOT, "build", "course"))
+
+# Strict release: a solution region outside a cell marked as a solution is an error, not a silent leak.
+c.ClearSolutions.enforce_metadata = True
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Grading runs every notebook top to bottom.  The longest cell (notebook 04's measured study) takes
+# about 80 s on a quiet 2-core machine; 600 s per cell leaves room for a loaded one, and a cell that
+# runs longer (a student's endless loop) is interrupted and recorded as an error instead of hanging.
+c.Execute.timeout = 600
+c.Execute.interrupt_on_timeout = True
+# graded notebooks and their HTML feedback stay light: no ipywidget state (the playground's is 640 KB)
+c.Execute.store_widget_state = False
