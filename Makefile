@@ -105,7 +105,7 @@ feedback: setup
 	@echo "scores: $(COURSE)/grades.csv   feedback: $(COURSE)/feedback/"
 
 bench: data
-	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in benchmarks/*.py; do echo "== $$script"; $(TEST_ENV) $(PY) $$script || exit 1; done
 
 # Re-pin every package after a change to pyproject.toml (needs the package index).
 lock:

@@ -27,7 +27,8 @@ OUTPUT_CHOICES = {
 }
 #: The initialisations of ``nnlib.optim``: N(0, 1) (course), N(0, 1/n_in), N(0, 2/n_in) (He).
 INIT_CHOICES = dict(zip(INITS, ("N(0, 1) (course)", "N(0, 1/n_in) (scaled)",
-                                "N(0, 2/n_in) (He)")))
+                                "N(0, 2/n_in) (He)", "U(-0.5, 0.5), biases 0.1 (playground)"),
+                        strict=True))
 
 MAX_HIDDEN_LAYERS = 4
 MAX_NEURONS = 200

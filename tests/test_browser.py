@@ -151,8 +151,12 @@ class Surface:
     def play_for(self, seconds):
         """Frames per second drawn by the browser while playing (and epochs trained)."""
         button = self.root.locator(".nnpg-play button, button.nnpg-play").first
+        start_epoch = self.epoch()
         button.click()
         self.page.wait_for_function("v => v.__nnpg.frames() > 0", arg=self.view.element_handle())
+        deadline = time.perf_counter() + 180   # a fresh clone compiles the kernel at its first epoch
+        while self.epoch() <= start_epoch and time.perf_counter() < deadline:
+            time.sleep(0.2)
         time.sleep(1.0)                                   # past the first frames' latency
         f0, e0, t0 = self.frames(), self.epoch(), time.perf_counter()
         time.sleep(seconds)
