@@ -101,14 +101,21 @@ def _as_list(data, name):
     return data
 
 
+def _shapes(items):
+    """The set of shapes (attribute access when they are arrays: 50 000 np.shape calls are slow)."""
+    try:
+        return {item.shape for item in items}
+    except AttributeError:
+        return {np.shape(item) for item in items}
+
+
 def _stack_inputs(xs, n_in, name):
-    shapes = {np.shape(x) for x in xs}
-    bad = {s for s in shapes if len(s) > 2 or math.prod(s) != n_in}
+    bad = {s for s in _shapes(xs) if len(s) > 2 or math.prod(s) != n_in}
     if bad:
         i = next(i for i, x in enumerate(xs) if np.shape(x) in bad)
         raise ValueError("%s[%d]: input x has shape %s, expected (%d, 1)"
                          % (name, i, np.shape(xs[i]), n_in))
-    X = np.concatenate([np.reshape(x, (1, n_in)) for x in xs])
+    X = np.concatenate([np.asarray(x).reshape(1, n_in) for x in xs])
     return check_rows(X, n_in, name + " inputs")
 
 
@@ -149,6 +156,13 @@ def training_arrays(data, n_in, n_out, name="training_data"):
     ys = [y for _, y in data]
     if n_out > 1 and all(isinstance(y, Integral) and not isinstance(y, bool) for y in ys):
         return X, _targets(np.asarray(ys, dtype=np.int64), len(ys), n_out, name + " labels")
+    if all(isinstance(y, np.ndarray) for y in ys) and _shapes(ys) <= {(n_out, 1), (n_out,)}:
+        # the usual: one target column per example
+        Y = np.concatenate([y.reshape(1, n_out) for y in ys]).astype(np.float64)
+        if not np.issubdtype(Y.dtype, np.number) or not np.all(np.isfinite(Y)):
+            raise ValueError("%s targets contain NaN or infinite values (or are not numbers)"
+                             % name)
+        return X, Y
     Y = np.empty((len(ys), n_out))
     for i, y in enumerate(ys):
         try:

@@ -647,6 +647,10 @@ def test_nan_in_data():
     reg = Network([5, 1], seed=0, output="linear")
     with pytest.raises(ValueError, match="NaN"):
         reg.train_epoch(X, np.full(10, np.nan), 2, 1.0)
+    columns = as_tuples(X, y, 3)  # the course's format: one-hot target columns
+    columns[4] = (columns[4][0], np.full((3, 1), np.nan))
+    with pytest.raises(ValueError, match="training_data targets contain NaN"):
+        net.SGD(columns, 1, 2, 1.0)
 
 
 def test_other_bad_arguments():
