@@ -49,10 +49,11 @@ class Examples(list):
             return Examples(X[index], Y[index])
         return list.__getitem__(self, index)
 
-    for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend",
-                  "insert", "pop", "remove", "clear", "sort", "reverse"):
-        locals()[_name] = _dropping_arrays(_name)
-    del _name
+
+for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert",
+              "pop", "remove", "clear", "sort", "reverse"):
+    setattr(Examples, _name, _dropping_arrays(_name))
+del _name
 
 
 def column(a, n_in, name):

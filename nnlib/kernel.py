@@ -262,18 +262,18 @@ def _buffers(sizes, m, dtype_example):
 
 
 @_jit
-def _mini_batch(X, Y, x_idx, y_idx, params, velocity, sizes, codes, cost_code, eta, decay,
-                l1_step, momentum, acts, zs, deltas, G, gb, Y0):
-    """One step of SGD on the examples (X[x_idx[r]], Y[y_idx[r]]); returns their summed cost."""
+def _mini_batch(X, Y, idx, params, velocity, sizes, codes, cost_code, eta, decay, l1_step,
+                momentum, acts, zs, deltas, G, gb, Y0):
+    """One step of SGD on the examples (X[idx[r]], Y[idx[r]]); returns their summed cost."""
     L = len(sizes) - 1
-    m = len(y_idx)
+    m = len(idx)
     A0 = acts[0]
     for r in range(m):  # gather the mini-batch, converting to the network's dtype
-        xi, yi = x_idx[r], y_idx[r]
+        k = idx[r]
         for c in range(A0.shape[1]):
-            A0[r, c] = X[xi, c]
+            A0[r, c] = X[k, c]
         for c in range(Y0.shape[1]):
-            Y0[r, c] = Y[yi, c]
+            Y0[r, c] = Y[k, c]
     for l in range(L):  # (1) feedforward: z^l = w^l a^{l-1} + b^l, a^l = sigma(z^l)
         w, b = _layer(params, sizes, l)
         _dot_nt(acts[l], w, zs[l])
@@ -304,15 +304,15 @@ def _mini_batch(X, Y, x_idx, y_idx, params, velocity, sizes, codes, cost_code, e
 
 
 @_jit
-def train_epoch(X, Y, x_order, y_order, params, velocity, sizes, codes, cost_code,
-                mini_batch_size, eta, decay, l1_step, momentum):
+def train_epoch(X, Y, order, params, velocity, sizes, codes, cost_code, mini_batch_size, eta,
+                decay, l1_step, momentum):
     """One epoch of SGD in place on ``params`` (and ``velocity``, with momentum).
 
-    Example k of the epoch is (X[x_order[k]], Y[y_order[k]]); consecutive runs of
+    Example k of the epoch is (X[order[k]], Y[order[k]]); consecutive runs of
     ``mini_batch_size`` examples are the mini-batches.  ``decay`` = eta lmbda / n and
     ``l1_step`` = eta l1 / n.  Returns the cost summed over the examples, each measured just
     before its mini-batch's step, or NaN as soon as it stops being finite."""
-    n = len(y_order)
+    n = len(order)
     m = min(mini_batch_size, n)
     dtype_example = params[:1]
     L = len(sizes) - 1
@@ -330,13 +330,12 @@ def train_epoch(X, Y, x_order, y_order, params, velocity, sizes, codes, cost_cod
     for start in range(0, n, m):
         stop = min(start + m, n)
         if stop - start == m:
-            total += _mini_batch(X, Y, x_order[start:stop], y_order[start:stop], params,
-                                 velocity, sizes, codes, cost_code, eta, decay, l1_step,
-                                 momentum, acts, zs, deltas, G, gb, Y0)
-        else:
-            total += _mini_batch(X, Y, x_order[start:stop], y_order[start:stop], params,
-                                 velocity, sizes, codes, cost_code, eta, decay, l1_step,
-                                 momentum, acts_r, zs_r, deltas_r, G, gb, Y0_r)
+            buffers = (acts, zs, deltas, Y0)
+        else:  # the last, smaller mini-batch
+            buffers = (acts_r, zs_r, deltas_r, Y0_r)
+        total += _mini_batch(X, Y, order[start:stop], params, velocity, sizes, codes,
+                             cost_code, eta, decay, l1_step, momentum, buffers[0], buffers[1],
+                             buffers[2], G, gb, buffers[3])
         if not math.isfinite(total):
             return np.nan
     return total

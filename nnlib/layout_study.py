@@ -94,7 +94,7 @@ def _train_jobs(Xs, Ys, orders, Xts, Yts, job_problem, job_sizes, job_depth, job
         X, Y, order = Xs[d].copy(), Ys[d].copy(), orders[d].copy()
         no_momentum = p[:0]
         for e in range(order.shape[0]):
-            kernel.train_epoch(X, Y, order[e], order[e], p, no_momentum, sizes, codes,
+            kernel.train_epoch(X, Y, order[e], p, no_momentum, sizes, codes,
                                kernel.QUADRATIC, batch, eta, 0.0, 0.0, 0.0)
         params[job_offsets[j]:job_offsets[j + 1]] = p
         for which in range(2):

@@ -72,15 +72,21 @@ class GradientStep:
         if not self.momentum:
             return ([b - s for b, s in zip(biases, steps_b)],
                     [w - s for w, s in zip(weights, steps_w)])
-        if self.velocity_w is None or [v.shape for v in self.velocity_w] != \
-                [w.shape for w in weights]:
-            self.velocity_b = [np.zeros_like(b) for b in biases]
-            self.velocity_w = [np.zeros_like(w) for w in weights]
+        self.start_velocities(biases, weights)
         mu = self.momentum
         self.velocity_b = [mu * v - s for v, s in zip(self.velocity_b, steps_b)]
         self.velocity_w = [mu * v - s for v, s in zip(self.velocity_w, steps_w)]
         return ([b + v for b, v in zip(biases, self.velocity_b)],
                 [w + v for w, v in zip(weights, self.velocity_w)])
+
+    def start_velocities(self, biases, weights):
+        """Momentum's velocities: kept from earlier steps, or at rest (zero) when there are
+        none yet for weights of these shapes."""
+        if self.velocity_w is None or [v.shape for v in self.velocity_w] != \
+                [w.shape for w in weights]:
+            self.velocity_b = [np.zeros_like(b) for b in biases]
+            self.velocity_w = [np.zeros_like(w) for w in weights]
+        return self.velocity_b, self.velocity_w
 
     def kernel_arguments(self, eta):
         """(decay, l1_step, momentum) in the form ``nnlib.kernel.train_epoch`` takes them."""

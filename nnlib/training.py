@@ -40,7 +40,7 @@ def uses_course_methods(net):
     return (cls.backprop is Network.backprop and cls.update_mini_batch is Network.update_mini_batch)
 
 
-def fast_epoch(net, X, Y, order, mini_batch_size, eta, rows=None):
+def fast_epoch(net, X, Y, order, mini_batch_size, eta):
     """One epoch of the course's steps in ``nnlib.kernel``: example k is (X[order[k]],
     Y[order[k]]); ``net.step_rule`` gives L2, L1 and momentum.  Returns the mean cost per
     example (each measured before its mini-batch's step), NaN if it diverged."""
@@ -48,11 +48,8 @@ def fast_epoch(net, X, Y, order, mini_batch_size, eta, rows=None):
     params, sizes = kernel.pack(net.weights, net.biases, net.dtype)
     momentum = rule.momentum
     if momentum:
-        if rule.velocity_w is None or [v.shape for v in rule.velocity_w] != \
-                [w.shape for w in net.weights]:
-            velocity = np.zeros_like(params)
-        else:
-            velocity, _ = kernel.pack(rule.velocity_w, rule.velocity_b, net.dtype)
+        velocity_b, velocity_w = rule.start_velocities(net.biases, net.weights)
+        velocity, _ = kernel.pack(velocity_w, velocity_b, net.dtype)
     else:
         velocity = params[:0]
     if X.dtype not in (np.float32, np.float64):
@@ -62,7 +59,7 @@ def fast_epoch(net, X, Y, order, mini_batch_size, eta, rows=None):
     order = np.ascontiguousarray(order, dtype=np.int64)
     decay, l1_step, momentum = rule.kernel_arguments(eta)
     with np.errstate(all="ignore"):
-        total = kernel.train_epoch(X, Y, order, order, params, velocity, sizes,
+        total = kernel.train_epoch(X, Y, order, params, velocity, sizes,
                                    kernel.codes_for(net.layer_activations),
                                    net.cost_function.code, mini_batch_size, eta, decay,
                                    l1_step, momentum)
