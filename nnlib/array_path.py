@@ -13,12 +13,15 @@ fast.  These methods are mixed into ``Network``; they compute the same equations
 """
 
 import os
+import zipfile
+import zlib
 
 import numpy as np
 
 from . import examples, training
-from .checks import check_int, check_positive, check_regularisation, check_rows
-from .data import atomic_write
+from .checks import (all_finite, check_int, check_positive, check_regularisation, check_rows,
+                     check_sizes)
+from .data import DataFileError, atomic_write
 from .optim import GradientStep
 
 __all__ = ["ArrayPath"]
@@ -166,34 +169,59 @@ class ArrayPath:
 
         ``sizes``: the layer sizes you expect; a file made for other sizes raises a
         ``ValueError`` naming both, instead of failing later with a shape error.
-        ``seed`` seeds the generator used for shuffling in further training."""
+        ``seed`` seeds the generator used for shuffling in further training.  A file that is not
+        such a network (truncated, corrupt, sizes too large or not integers, layers that disagree
+        with its sizes, NaN weights) raises ``nnlib.data.DataFileError`` naming the file."""
+        if sizes is not None:
+            sizes = check_sizes(sizes)
         try:
             f = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise ValueError("%s is not a network saved by nnlib.Network.save (%s)"
-                             % (path, err)) from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+            raise DataFileError("%s is not a network saved by nnlib.Network.save (%s: %s)"
+                                % (path, type(err).__name__, err)) from None
         with f:
             try:
                 if str(f["format"]) != FORMAT:
                     raise KeyError("format")
-                stored = [int(s) for s in f["sizes"]]
+                stored = f["sizes"]
+                if stored.ndim != 1 or stored.dtype.kind not in "iu":
+                    raise DataFileError("%s: sizes must be a list of integers, got %s of dtype "
+                                        "%s" % (path, stored.tolist(), stored.dtype))
+                try:
+                    stored = check_sizes(stored.tolist(), "the sizes stored in %s" % path)
+                except ValueError as err:
+                    raise DataFileError(str(err)) from None
                 config = {k: str(f[k]) for k in ("activation", "output", "cost", "init")}
                 dtype = np.dtype(str(f["dtype"]))
+                layers = {k for k in f.files if k[:1] in "bw" and k[1:].isdigit()}
+                if layers != {"%s%d" % (c, i) for c in "bw" for i in range(len(stored) - 1)}:
+                    raise DataFileError("%s: sizes %r need the arrays b0..b%d and w0..w%d, the "
+                                        "file holds %s" % (path, stored, len(stored) - 2,
+                                                          len(stored) - 2, sorted(layers)))
                 biases = [f["b%d" % i] for i in range(len(stored) - 1)]
                 weights = [f["w%d" % i] for i in range(len(stored) - 1)]
             except KeyError as err:
-                raise ValueError("%s is not a network saved by nnlib.Network.save "
-                                 "(missing %s)" % (path, err)) from None
-        if sizes is not None and list(sizes) != stored:
+                raise DataFileError("%s is not a network saved by nnlib.Network.save "
+                                    "(missing %s)" % (path, err)) from None
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+                if isinstance(err, DataFileError):
+                    raise
+                raise DataFileError("%s is truncated or corrupt (%s: %s)"
+                                    % (path, type(err).__name__, err)) from None
+        for i, (b, w) in enumerate(zip(biases, weights)):
+            if b.shape != (stored[i + 1], 1) or w.shape != (stored[i + 1], stored[i]):
+                raise DataFileError("%s is inconsistent: layer %d has weights %s and biases %s, "
+                                    "but its sizes %r need %s and %s"
+                                    % (path, i, w.shape, b.shape, stored,
+                                       (stored[i + 1], stored[i]), (stored[i + 1], 1)))
+            if b.dtype.kind != "f" or w.dtype.kind != "f" or not (all_finite(b)
+                                                                  and all_finite(w)):
+                raise DataFileError("%s: the weights or biases of layer %d are not finite "
+                                    "floats (NaN, inf or dtype %s)" % (path, i, w.dtype))
+        if sizes is not None and sizes != stored:
             raise ValueError("%s holds a network with sizes %r, not the requested sizes %r"
                              % (path, stored, list(sizes)))
         net = cls(stored, seed=seed, dtype=dtype, **config)
-        for i, (b, w) in enumerate(zip(biases, weights)):
-            if b.shape != net.biases[i].shape or w.shape != net.weights[i].shape:
-                raise ValueError("%s is inconsistent: layer %d has weights %s and biases %s, "
-                                 "but sizes %r need %s and %s"
-                                 % (path, i, w.shape, b.shape, stored, net.weights[i].shape,
-                                    net.biases[i].shape))
         net.biases = [b.astype(dtype) for b in biases]
         net.weights = [w.astype(dtype) for w in weights]
         return net

@@ -13,7 +13,13 @@ import numpy as np
 
 __all__ = ["check_int", "check_positive", "check_real", "check_choice", "check_sizes",
            "check_dtype", "make_rng", "check_regularisation", "check_labels", "check_rows",
-           "all_finite", "check_1d"]
+           "all_finite", "check_1d", "MAX_BYTES", "check_memory"]
+
+# Largest array (or set of arrays) a public function agrees to allocate from its arguments or from
+# what a file claims: 2 GiB.  Above it a mistake (Network([30000, 30000]), n_labels=10**6, a label
+# of 10**9 in a file) is answered with a ValueError naming the argument, not a MemoryError or a
+# machine that starts swapping.
+MAX_BYTES = 2 * 1024 ** 3
 
 
 def check_int(value, name, minimum=None, maximum=None):
@@ -54,8 +60,18 @@ def check_choice(value, choices, name):
     return value
 
 
-def check_sizes(sizes):
-    """Layer sizes like [784, 30, 10]: at least two positive integers."""
+def check_memory(n_bytes, name, what):
+    """Refuse to allocate more than ``MAX_BYTES``: ``name`` is the argument (or file) to blame,
+    ``what`` says what would be allocated."""
+    if n_bytes > MAX_BYTES:
+        raise ValueError("%s would need %.3g GB for %s; the limit is %.3g GB (nnlib.checks."
+                         "MAX_BYTES)" % (name, n_bytes / 1e9, what, MAX_BYTES / 1e9))
+    return n_bytes
+
+
+def check_sizes(sizes, name="sizes"):
+    """Layer sizes like [784, 30, 10]: at least two positive integers, whose weights and biases
+    (as float64) fit in ``MAX_BYTES``."""
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
         raise ValueError("sizes must be a list of layer sizes like [784, 30, 10], got %r"
                          % (sizes,))
@@ -65,8 +81,12 @@ def check_sizes(sizes):
                          % (sizes,))
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, Integral) or s < 1:
-            raise ValueError("sizes must be positive integers, got %r" % (sizes,))
-    return [int(s) for s in sizes]
+            raise ValueError("%s must be positive integers, got %r" % (name, sizes))
+    sizes = [int(s) for s in sizes]
+    n_parameters = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    check_memory(8 * n_parameters, "%s=%r" % (name, sizes),
+                 "%d weights and biases" % n_parameters)
+    return sizes
 
 
 def check_dtype(dtype):

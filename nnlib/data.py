@@ -16,6 +16,7 @@ what they read, so a wrong file fails here with a clear message instead of deep 
 import gzip
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -29,8 +30,9 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from .checks import MAX_BYTES, check_dtype, check_memory
 from .examples import Examples
-from .safepickle import safe_load
+from .safepickle import UnsafePickleError, safe_load
 
 __all__ = ["DATA_DIR", "MNIST_PATH", "MNIST_SHA256", "MNIST_URLS", "DataFileError", "MNISTFetchError",
            "fetch_mnist", "load_data", "load_data_wrapper", "load_arrays", "sha256sum", "vectorized_result"]
@@ -76,31 +78,114 @@ def sha256sum(path, chunk_size=1 << 20):
     return digest.hexdigest()
 
 
+def _umask():
+    """The process's umask, read without changing it where Linux shows it (/proc), else by the
+    classic set-and-restore."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _remove_stale_parts(dest):
+    """Remove ``.<name>.<pid>.*.part`` files beside `dest` left by a killed writer (its pid is gone)."""
+    for part in dest.parent.glob(f".{dest.name}.*.part"):
+        pid = part.name[len(dest.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            try:
+                part.unlink()
+            except OSError:
+                pass
+
+
+def _link_anonymous(fd, named):
+    """Give the O_TMPFILE file `fd` the name `named`: linkat(..., AT_SYMLINK_FOLLOW) on its
+    /proc/self/fd link (Python's os.link would link the /proc symlink itself); a copy if that fails."""
+    src = f"/proc/self/fd/{fd}"
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.linkat(-100, os.fsencode(src), -100, os.fsencode(named), 0x400) == 0:
+            return                                # AT_FDCWD = -100, AT_SYMLINK_FOLLOW = 0x400
+    except (OSError, AttributeError):
+        pass
+    shutil.copyfile(src, named)
+
+
 @contextmanager
 def atomic_write(dest):
-    """Yield a temporary path next to `dest`; rename it to `dest` only if the block finishes.
+    """Yield a temporary path in `dest`'s folder; it becomes `dest` only if the block finishes.
 
-    A crash, a KeyboardInterrupt or a failed check inside the block leaves `dest` untouched and removes
-    the temporary file, so a half-written file never appears under the final name.
+    A crash, a KeyboardInterrupt or a failed check inside the block leaves `dest` untouched and
+    leaves no temporary file.  On Linux the temporary file has no name at all (``O_TMPFILE``; the
+    yielded path is ``/proc/self/fd/N``) and is linked into the folder only once complete, so even
+    SIGKILL cannot leave a partial file behind.  Elsewhere it is ``.<name>.<pid>.XXXX.part``,
+    removed by the next ``atomic_write`` to `dest` once its process is gone.  The file gets the
+    permissions the user's umask gives a new file (0644 with umask 022).
     """
     dest = Path(dest)
     folder = dest.parent
+    fd, tmp = None, None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=folder)
+        if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+            try:
+                fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)  # the umask applies
+            except OSError:
+                fd = None  # a file system without O_TMPFILE: the named fallback below
+        if fd is None:
+            _remove_stale_parts(dest)
+            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".part",
+                                       dir=folder)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
     except OSError as exc:
         raise PermissionError(f"cannot write to the folder {folder} ({exc.strerror or exc}); "
                               f"expected a writable folder for {dest.name}") from exc
-    os.close(fd)
     try:
-        yield Path(tmp)
-        os.replace(tmp, dest)
+        if tmp is None:
+            yield Path(f"/proc/self/fd/{fd}")
+            # give the finished file a (hidden) name, then rename it over dest in one step
+            named = folder / f".{dest.name}.{os.getpid()}.{os.urandom(4).hex()}.part"
+            try:
+                _link_anonymous(fd, named)
+                os.replace(named, dest)
+            except BaseException:
+                try:
+                    os.unlink(named)
+                except FileNotFoundError:
+                    pass
+                raise
+        else:
+            os.close(fd)
+            fd = None
+            yield Path(tmp)
+            os.replace(tmp, dest)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         raise
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _verified_copy(read_into, dest, expected_sha256):
@@ -252,15 +337,21 @@ def load_data(path=None):
     path = _resolve(path)
     with open(path, "rb") as f:
         is_npz = f.read(2) == b"PK"
+    kind = "an .npz archive of arrays" if is_npz else "a gzip'd pickle"
     try:
         if is_npz:  # `python -m isingmc generate --format npz`: arrays only, never pickles
             data = _load_npz(path)
         else:
             with gzip.open(path, "rb") as f:
                 data = safe_load(f, source=str(path))
-    except (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
-        raise DataFileError(f"{path}: not a complete gzip'd pickle (truncated or corrupt: {exc}); "
-                            "delete it and fetch it again") from exc
+    except (DataFileError, UnsafePickleError):
+        raise                                       # already name the file
+    except (EOFError, OSError, zlib.error, zipfile.BadZipFile, pickle.UnpicklingError,
+            ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError) as exc:
+        # random bytes make the unpickler (or numpy) fail in many ways; all mean "not our file"
+        raise DataFileError(f"{path}: not a complete {kind} of (training, validation, test) "
+                            f"(truncated or corrupt: {type(exc).__name__}: {exc}); "
+                            "delete it and fetch or generate it again") from exc
     if not (isinstance(data, (tuple, list)) and len(data) == 3):
         raise DataFileError(f"{path}: expected a 3-tuple (training, validation, test), "
                             f"got {type(data).__name__} of length {len(data) if hasattr(data, '__len__') else '?'}")
@@ -272,15 +363,27 @@ def load_data(path=None):
     return tuple((images, labels) for images, labels in data)
 
 
-def _n_labels(data, n_labels, path):
-    """Number of classes: given, or inferred as 1 + the largest label; every label must be below it."""
+def _n_labels(data, n_labels, path, n_rows=0):
+    """Number of classes: given, or inferred as 1 + the largest label; every label must be below it.
+
+    ``n_rows`` one-hot rows of ``n_labels`` float64 each will be allocated: refused above MAX_BYTES."""
+    if n_labels is not None and (isinstance(n_labels, bool)
+                                 or not isinstance(n_labels, (int, np.integer)) or n_labels < 1):
+        raise ValueError(f"n_labels must be a positive integer, got {n_labels!r}")
+    if not any(len(labels) for _, labels in data):
+        raise DataFileError(f"{path}: the training, validation and test sets are all empty; "
+                            "expected at least one labelled example")
     largest = max(int(labels.max()) for _, labels in data if len(labels))
     if n_labels is None:
+        if 8 * n_rows * (largest + 1) > MAX_BYTES:
+            raise DataFileError(f"{path}: found label {largest}, so n_labels would be {largest + 1}: "
+                                f"{8 * n_rows * (largest + 1) / 1e9:.3g} GB of one-hot targets; "
+                                "expected labels 0..n_classes-1 (a class index, not a value)")
         return largest + 1
-    if not (isinstance(n_labels, (int, np.integer)) and n_labels >= 1):
-        raise ValueError(f"n_labels must be a positive integer, got {n_labels!r}")
     if largest >= n_labels:
         raise DataFileError(f"{path}: labels out of range: found label {largest}, expected 0..{n_labels - 1}")
+    check_memory(8 * n_rows * int(n_labels), f"n_labels={n_labels}",
+                 f"{n_rows} one-hot target rows of {n_labels} classes")
     return int(n_labels)
 
 
@@ -300,14 +403,19 @@ def load_data_wrapper(path=None, n_labels=None):
     ``evaluate`` needs).  The number of labels is inferred from the data unless given, so the same
     function loads MNIST (10 digits) and the Ising snapshots (3 temperatures).
     """
+    if n_labels is not None and (isinstance(n_labels, bool)
+                                 or not isinstance(n_labels, (int, np.integer)) or n_labels < 1):
+        raise ValueError(f"n_labels must be a positive integer, got {n_labels!r}")
     raw = load_data(path)
     path = path or MNIST_PATH
-    n_labels = _n_labels(raw, n_labels, path)
     (tr_x, tr_y), (va_x, va_y), (te_x, te_y) = raw
+    n_labels = _n_labels(raw, n_labels, path, n_rows=len(tr_y))
     # Each list also carries the arrays its tuples are views of (nnlib.examples.Examples), so
     # that training does not stack 50 000 columns again; spins stored as int8 become floats.
     images = [np.asarray(x, dtype=np.float32) for x in (tr_x, va_x, te_x)]
-    training_data = Examples(images[0], np.eye(n_labels)[tr_y])   # one-hot target columns
+    targets = np.zeros((len(tr_y), n_labels))                    # one-hot target columns
+    targets[np.arange(len(tr_y)), tr_y] = 1.0
+    training_data = Examples(images[0], targets)
     validation_data = Examples(images[1], np.asarray(va_y, dtype=np.int64))
     test_data = Examples(images[2], np.asarray(te_y, dtype=np.int64))
     return training_data, validation_data, test_data
@@ -319,6 +427,11 @@ def load_arrays(path=None, dtype=np.float32, n_labels=None):
     ``X`` has shape ``(n_samples, n_features)`` and the requested float `dtype`; ``y`` holds integer
     labels, checked against `n_labels` when given.
     """
+    try:
+        dtype = check_dtype(dtype)
+    except ValueError:
+        raise ValueError(f"dtype must be a float type, np.float32 or np.float64 (pixels in [0, 1) "
+                         f"would become 0 as integers), got {dtype!r}") from None
     raw = load_data(path)
     _n_labels(raw, n_labels, path or MNIST_PATH)
     return tuple((np.asarray(x, dtype=dtype), np.asarray(y, dtype=np.int64)) for x, y in raw)

@@ -16,7 +16,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .checks import check_labels, check_rows
+from .checks import all_finite, check_labels, check_rows
 
 __all__ = ["Examples", "column", "target_column", "training_arrays", "evaluation_arrays",
            "as_tuples"]
@@ -66,6 +66,8 @@ def column(a, n_in, name):
                          "neuron), got shape %s" % (name, n_in, np.shape(a)))
     if not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
         raise ValueError("%s must hold real numbers, got dtype %s" % (name, a.dtype))
+    if not all_finite(a):
+        raise ValueError("%s contains NaN or infinite values; expected finite inputs" % name)
     return a
 
 

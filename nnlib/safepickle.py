@@ -75,6 +75,11 @@ def safe_load(file, source="<pickle>"):
     `source` names the file in error messages.  ``encoding='latin1'`` reads the Python 2 pickles of
     the classic ``mnist.pkl.gz`` (numpy stored its raw bytes as Python 2 ``str``).
     """
-    obj = _AllowListUnpickler(file, source, encoding="latin1").load()
+    try:
+        obj = _AllowListUnpickler(file, source, encoding="latin1").load()
+    except UnsafePickleError:
+        raise
+    except pickle.UnpicklingError as exc:            # random bytes: say which file
+        raise pickle.UnpicklingError(f"{source}: not a valid pickle ({exc})") from exc
     _check_no_objects(obj, source)
     return obj

@@ -1,0 +1,248 @@
+"""Bad input, tried as a user would (issue 17): every case ends in a clear error that names the
+argument or the file, raised at the public boundary before anything large is allocated."""
+
+import gzip
+import os
+import pickle
+import stat
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from nnlib import Network
+from nnlib.data import DataFileError, atomic_write, load_arrays, load_data, load_data_wrapper
+
+
+def _small_triple(n=6, width=4, labels=None):
+    x = np.linspace(0, 1, n * width, dtype=np.float32).reshape(n, width)
+    y = np.arange(n) % 3 if labels is None else np.asarray(labels)
+    return ((x, y), (x[:2], y[:2]), (x[:2], y[:2]))
+
+
+def _write_pickle(path, data):
+    with gzip.open(path, "wb") as f:
+        pickle.dump(data, f, protocol=4)
+    return path
+
+
+@pytest.fixture
+def datafile(tmp_path):
+    return _write_pickle(tmp_path / "small.pkl.gz", _small_triple())
+
+
+# ------------------------------------------------------------------ sizes and memory
+def test_network_too_large_is_refused_before_allocating():
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"sizes=\[30000, 30000\].*GB"):
+            Network([30000, 30000])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6
+
+
+def test_fractional_sizes_are_refused():
+    with pytest.raises(ValueError, match="sizes must be positive integers"):
+        Network([2.5, 3])
+
+
+def test_n_labels_huge_is_refused(tmp_path):
+    path = _write_pickle(tmp_path / "many.pkl.gz", _small_triple(n=3000, width=1))
+    with pytest.raises(ValueError, match=r"n_labels=1000000 would need 24 GB"):
+        load_data_wrapper(path, n_labels=10**6)
+
+
+def test_n_labels_not_an_int_is_refused(datafile):
+    with pytest.raises(ValueError, match="n_labels must be a positive integer"):
+        load_data_wrapper(datafile, n_labels=2.5)
+
+
+def test_label_1e9_in_a_file_is_refused(tmp_path):
+    path = _write_pickle(tmp_path / "big_label.pkl.gz",
+                         _small_triple(labels=[0, 1, 2, 10**9, 0, 1]))
+    with pytest.raises(DataFileError, match=r"big_label.pkl.gz: found label 1000000000"):
+        load_data_wrapper(path)
+
+
+def test_one_hot_targets_unchanged(datafile):
+    training, _, _ = load_data_wrapper(datafile)
+    y = _small_triple()[0][1]
+    for (_, target), label in zip(training, y):
+        np.testing.assert_array_equal(target, np.eye(3)[:, [label]])
+
+
+# ------------------------------------------------------------------ data files
+def test_load_arrays_refuses_integer_dtype(datafile):
+    with pytest.raises(ValueError, match=r"dtype must be a float type.*int8"):
+        load_arrays(datafile, dtype=np.int8)
+
+
+def test_all_empty_splits(tmp_path):
+    empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+    path = _write_pickle(tmp_path / "empty.pkl.gz", (empty, empty, empty))
+    with pytest.raises(DataFileError, match=r"empty.pkl.gz: .*all empty"):
+        load_data_wrapper(path)
+    with pytest.raises(DataFileError, match=r"empty.pkl.gz: .*all empty"):
+        load_arrays(path)
+
+
+def test_gzip_of_random_bytes_names_the_file(tmp_path):
+    rng = np.random.default_rng(0)
+    for k in range(20):
+        path = tmp_path / ("random%d.pkl.gz" % k)
+        path.write_bytes(gzip.compress(rng.bytes(3000)))
+        with pytest.raises(DataFileError, match="random%d.pkl.gz" % k):
+            load_data(path)
+
+
+def test_safe_load_names_the_source_on_garbage():
+    import io
+
+    from nnlib.safepickle import safe_load
+    with pytest.raises(pickle.UnpicklingError, match="somefile"):
+        safe_load(io.BytesIO(b"\x80\x04garbage-not-a-pickle"), source="somefile")
+
+
+def _npz_dataset(path):
+    (x, y), _, _ = _small_triple()
+    np.savez(path, training_images=x, training_labels=y, validation_images=x,
+             validation_labels=y, test_images=x, test_labels=y)
+    return path
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.6, 0.9])
+def test_truncated_npz_data_file(tmp_path, cut):
+    good = _npz_dataset(tmp_path / "good.npz").read_bytes()
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(good[:int(len(good) * cut)])
+    with pytest.raises(DataFileError, match="bad.npz"):
+        load_data(bad)
+
+
+# ------------------------------------------------------------------ Network.load
+def _saved(tmp_path, **change):
+    net = Network([3, 4, 2], seed=0)
+    path = net.save(tmp_path / "net.npz")
+    with np.load(path) as f:
+        arrays = dict(f)
+    arrays.update(change)
+    for k, v in list(arrays.items()):
+        if v is None:
+            del arrays[k]
+    bad = tmp_path / "bad_net.npz"
+    np.savez(bad, **arrays)
+    return bad
+
+
+def test_load_nan_weights(tmp_path):
+    w = np.full((4, 3), np.nan)
+    with pytest.raises(DataFileError, match=r"bad_net.npz: .*layer 0 are not finite"):
+        Network.load(_saved(tmp_path, w0=w))
+
+
+def test_load_huge_sizes_refused_before_allocating(tmp_path):
+    path = _saved(tmp_path, sizes=np.array([100000, 100000, 2]))
+    with pytest.raises(DataFileError, match=r"sizes stored in .*bad_net.npz.* GB"):
+        Network.load(path)
+
+
+def test_load_fractional_sizes(tmp_path):
+    with pytest.raises(DataFileError, match=r"bad_net.npz: sizes must be a list of integers"):
+        Network.load(_saved(tmp_path, sizes=np.array([3.5, 4, 2])))
+
+
+def test_load_sizes_disagree_with_layers(tmp_path):
+    with pytest.raises(DataFileError, match=r"bad_net.npz is inconsistent: layer 1"):
+        Network.load(_saved(tmp_path, sizes=np.array([3, 4, 3])))
+    with pytest.raises(DataFileError, match=r"bad_net.npz: sizes \[3, 4\] need"):
+        Network.load(_saved(tmp_path, sizes=np.array([3, 4])))
+
+
+def test_load_requested_sizes_disagree(tmp_path):
+    path = Network([3, 4, 2], seed=0).save(tmp_path / "net.npz")
+    with pytest.raises(ValueError, match=r"net.npz holds a network with sizes \[3, 4, 2\]"):
+        Network.load(path, sizes=[3, 5, 2])
+    with pytest.raises(ValueError, match="sizes must be positive integers"):
+        Network.load(path, sizes=[3.0, 4, 2.5])
+
+
+@pytest.mark.parametrize("cut", [0.2, 0.5, 0.8, 0.97])
+def test_load_truncated_network(tmp_path, cut):
+    good = Network([3, 4, 2], seed=0).save(tmp_path / "net.npz")
+    data = open(good, "rb").read()
+    bad = tmp_path / "cut.npz"
+    bad.write_bytes(data[:int(len(data) * cut)])
+    with pytest.raises(DataFileError, match="cut.npz"):
+        Network.load(bad)
+
+
+def test_load_corrupt_network(tmp_path):
+    good = Network([3, 4, 2], seed=0).save(tmp_path / "net.npz")
+    data = bytearray(open(good, "rb").read())
+    data[100:400] = bytes(300)
+    bad = tmp_path / "corrupt.npz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(DataFileError, match="corrupt.npz"):
+        Network.load(bad)
+
+
+def test_load_round_trip_still_works(tmp_path):
+    net = Network([3, 4, 2], seed=0)
+    other = Network.load(net.save(tmp_path / "net.npz"), sizes=[3, 4, 2])
+    for a, b in zip(net.weights + net.biases, other.weights + other.biases):
+        np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------ feedforward
+def test_feedforward_nan_input():
+    net = Network([3, 2], seed=0)
+    with pytest.raises(ValueError, match="a contains NaN or infinite"):
+        net.feedforward(np.array([[0.0], [np.nan], [1.0]]))
+
+
+# ------------------------------------------------------------------ files and permissions
+def _with_umask(mask, fn):
+    old = os.umask(mask)
+    try:
+        return fn()
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask,mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_atomic_write_follows_umask(tmp_path, mask, mode):
+    def write():
+        with atomic_write(tmp_path / "f.bin") as tmp:
+            tmp.write_bytes(b"data")
+    _with_umask(mask, write)
+    assert stat.S_IMODE(os.stat(tmp_path / "f.bin").st_mode) == mode
+    assert (tmp_path / "f.bin").read_bytes() == b"data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]
+
+
+def test_saved_network_is_readable_by_others(tmp_path):
+    path = _with_umask(0o022, lambda: Network([2, 2], seed=0).save(tmp_path / "n.npz"))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+
+
+def test_atomic_write_failure_leaves_nothing(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_write(tmp_path / "f.bin") as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_removes_parts_of_dead_writers(tmp_path, monkeypatch):
+    import nnlib.data as data
+    stale = tmp_path / (".f.bin.%d.abc123.part" % 2**22 + "")      # a pid that cannot be alive
+    stale.write_bytes(b"partial")
+    alive = tmp_path / (".f.bin.%d.abc123.part" % os.getpid())
+    alive.write_bytes(b"in progress")
+    monkeypatch.delattr(data.os, "O_TMPFILE", raising=False)      # the named fallback
+    with atomic_write(tmp_path / "f.bin") as tmp:
+        tmp.write_bytes(b"data")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(["f.bin", alive.name])
