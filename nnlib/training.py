@@ -29,7 +29,43 @@ __all__ = ["Run", "DivergenceWarning", "uses_course_methods", "fast_epoch"]
 
 
 class DivergenceWarning(RuntimeWarning):
-    """Training stopped because the cost became NaN or infinite (usually: eta too large)."""
+    """Training stopped because it diverged (usually: eta too large): the cost became NaN or
+    infinite, grew far past its value at the start, or the outputs saturated at chance level."""
+
+
+GROWTH = 100.0     # a cost above GROWTH times its value at the start of SGD means divergence
+PROBE_ROWS = 256   # training rows on which the start cost and saturation are measured
+SATURATED = 1e-3   # outputs this close to the bounds of sigmoid, tanh or softmax are saturated
+
+
+def saturated_at_chance(net, X, Y):
+    """A reason (str) when every output of the network on the rows of ``X`` sits at a bound of its
+    activation (stuck: the gradients vanish, so training cannot leave) and its answers are no
+    better than always answering the most frequent class of ``Y`` (chance); else None."""
+    top = net.layer_activations[-1].name
+    if top not in ("sigmoid", "tanh", "softmax") or len(X) < 2:
+        return None
+    with np.errstate(all="ignore"):
+        out = net.predict(X)
+    if not np.all(np.isfinite(out)):
+        return None
+    if out.shape[1] == 1:
+        middle = 0.5 if top == "sigmoid" else 0.0
+        answers, truth = out[:, 0] > middle, Y[:, 0] > middle
+        low = 0.0 if top == "sigmoid" else -1.0
+        stuck = np.all((out - low < SATURATED) | (1.0 - out < SATURATED))
+    else:
+        answers, truth = out.argmax(axis=1), Y.argmax(axis=1)
+        stuck = (np.all(out.max(axis=1) > 1.0 - SATURATED) if top == "softmax"
+                 else np.all((out < SATURATED) | (1.0 - out < SATURATED)))
+    if not stuck:
+        return None
+    accuracy = np.mean(answers == truth)
+    chance = np.max(np.unique(truth, return_counts=True)[1]) / len(truth)
+    if accuracy <= chance:
+        return ("the outputs saturated: every output sits at a bound of %s and the accuracy on "
+                "the training data (%.3f) is at chance (%.3f)" % (top, accuracy, chance))
+    return None
 
 
 def uses_course_methods(net):
@@ -149,6 +185,9 @@ class Run:
         self.verbose, self.progress = verbose, progress
         self.best_accuracy, self.best_parameters = -1.0, None
         self.X_epoch, self.cost = self.X, None
+        every = max(1, len(self.Y) // PROBE_ROWS)               # for the divergence guard
+        self.probe = (self.X[::every][:PROBE_ROWS], self.Y[::every][:PROBE_ROWS])
+        self.start_cost = None
 
     # ------------------------------------------------------------------ the loop
     def epochs(self):
@@ -159,6 +198,9 @@ class Run:
             from tqdm.auto import tqdm
             epoch_range = tqdm(epoch_range, desc="SGD", unit="epoch")
         trained = 0.0  # seconds of training (augmentation included, evaluation excluded)
+        if self.n_epochs:
+            with np.errstate(all="ignore"):
+                self.start_cost = self.net.total_cost(*self.probe)
         try:
             for j in epoch_range:
                 started = time.perf_counter()
@@ -216,11 +258,20 @@ class Run:
             with np.errstate(all="ignore"):
                 self.cost = net.total_cost(self.X_epoch, self.Y)
         self.cost += net.regularisation_cost(net.step_rule)
+        reason = None
         if not math.isfinite(self.cost):
-            message = ("Training stopped in epoch %d: the cost became %s with eta = %g. "
+            reason = "the cost became %s" % self.cost
+        elif self.start_cost is not None and math.isfinite(self.start_cost) \
+                and self.cost > GROWTH * max(self.start_cost, 1e-3):
+            reason = ("the cost grew from %.3g at the start to %.3g"
+                      % (self.start_cost, self.cost))
+        else:
+            reason = saturated_at_chance(net, *self.probe)
+        if reason is not None:
+            message = ("Training stopped in epoch %d: %s with eta = %g. "
                        "The steps are too large for this network; try a smaller eta. "
                        "The weights from the start of epoch %d were restored."
-                       % (j, self.cost, self.eta, j))
+                       % (j, reason, self.eta, j))
             net.weights, net.biases = start
             net.step_rule.velocity_b = net.step_rule.velocity_w = None
             history["stopped"] = message

@@ -4,6 +4,7 @@ argument or the file, raised at the public boundary before anything large is all
 import gzip
 import os
 import pickle
+import re
 import stat
 import tracemalloc
 
@@ -246,3 +247,48 @@ def test_atomic_write_removes_parts_of_dead_writers(tmp_path, monkeypatch):
         tmp.write_bytes(b"data")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(["f.bin", alive.name])
+
+
+# ------------------------------------------------------------------ diverging training
+def _three_classes(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 8)).astype(np.float32)
+    y = np.argmax(X[:, :3] @ rng.normal(size=(3, 3)), axis=1)
+    return X, np.eye(3)[y], y
+
+
+@pytest.mark.parametrize("keywords,eta", [({}, 1e6), ({}, 1e9),
+                                          (dict(output="softmax", cost="cross-entropy"), 1e300)])
+def test_diverging_run_warns(keywords, eta):
+    from nnlib.training import DivergenceWarning
+    X, Y, y = _three_classes()
+    net = Network([8, 20, 3], seed=0, **keywords)
+    with pytest.warns(DivergenceWarning, match=r"Training stopped in epoch 0: .*eta = %s" % re.escape("%g" % eta)):
+        history = net.SGD((X, Y), 5, 10, eta, test_data=(X, y), verbose=False)
+    assert history["stopped"].startswith("Training stopped in epoch 0")
+    assert all(np.all(np.isfinite(w)) and np.abs(w).max() < 100 for w in net.weights)
+
+
+@pytest.mark.parametrize("keywords,eta", [({}, 3.0), (dict(output="softmax", cost="cross-entropy"), 0.5),
+                                          (dict(init="scaled"), 1e-4)])
+def test_healthy_run_does_not_warn(keywords, eta):
+    import warnings
+    X, Y, y = _three_classes()
+    net = Network([8, 20, 3], seed=0, **keywords)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = net.SGD((X, Y), 5, 10, eta, test_data=(X, y), verbose=False)
+    assert history["stopped"] is None and len(history["train_cost"]) == 5
+
+
+def test_diverging_course_loop_warns_too():
+    """A subclass with its own backprop trains through the course's loop: same guard."""
+    from nnlib.training import DivergenceWarning
+
+    class Mine(Network):
+        def backprop(self, x, y):
+            return super().backprop(x, y)
+    X, Y, y = _three_classes(n=120)
+    net = Mine([8, 20, 3], seed=0)
+    with pytest.warns(DivergenceWarning, match="saturated"):
+        net.SGD([(x[:, None], t[:, None]) for x, t in zip(X, Y)], 3, 10, 1e6, verbose=False)
