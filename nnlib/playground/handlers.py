@@ -42,6 +42,7 @@ def connect(pg):
     on(c["layers"], layers)
     on(c["no_limits"], no_limits)
     on(c["upload"], upload)
+    on(c["presets"], preset)
     for k, slider in enumerate(c["neurons"]):
         on(slider, neurons, k)
     for name, button in c["features"].items():
@@ -134,6 +135,11 @@ def feature(pg, name, on):
         return
     pg._state = _set(pg, features=feats)
     pg._reset_network()
+
+
+def preset(pg, key):
+    if key:
+        pg.load_preset(key)
 
 
 def upload(pg, files):

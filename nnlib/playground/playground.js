@@ -399,9 +399,9 @@ function render({ model, el }) {
     canvas.style.cursor = h && h.kind !== "neuron" ? "pointer" : "default";
     if (!pending) { pending = true; requestAnimationFrame(draw); }
   }
-  function local(ev) {
-    const b = canvas.getBoundingClientRect();
-    return [ev.clientX - b.left, ev.clientY - b.top];
+  function local(ev) {             // the canvas may be drawn narrower than its size (CSS max-width)
+    const b = canvas.getBoundingClientRect(), k = g.width / (b.width || g.width);
+    return [(ev.clientX - b.left) * k, (ev.clientY - b.top) * k];
   }
   function onMove(ev) { if (!editing) setHover(find(...local(ev)), ev); }
   function onClick(ev) {
@@ -449,10 +449,10 @@ function render({ model, el }) {
 
   // hooks for the browser test: where things are drawn, and what the view holds
   root.__nnpg = {
-    neuron: (c, i) => { const p = g.pos[c][i], b = canvas.getBoundingClientRect();
-      return { x: b.left + p.x + g.node / 2, y: b.top + p.y + g.node / 2 }; },
-    link: (l, j, i) => { const k = g.links.find((q) => q.l === l && q.j === j && q.i === i), b = canvas.getBoundingClientRect();
-      return { x: b.left + k.pts[6][0], y: b.top + k.pts[6][1] }; },
+    neuron: (c, i) => { const p = g.pos[c][i], b = canvas.getBoundingClientRect(), s = b.width / g.width;
+      return { x: b.left + (p.x + g.node / 2) * s, y: b.top + (p.y + g.node / 2) * s }; },
+    link: (l, j, i) => { const k = g.links.find((q) => q.l === l && q.j === j && q.i === i), b = canvas.getBoundingClientRect(), s = b.width / g.width;
+      return { x: b.left + k.pts[6][0] * s, y: b.top + k.pts[6][1] * s }; },
     weight: (l, j, i) => weight(l, j, i),
     sizes: () => net().sizes,
     frames: () => frames,

@@ -16,6 +16,50 @@ from .view import PlaygroundView, push_data, push_frame, readout
 
 __all__ = ["Playground"]
 
+# The compiled training kernel is built (or loaded from numba's cache) on its first use, which takes
+# a few seconds in a fresh clone.  The first playground of a process builds it in a thread while the
+# student reads; a play pressed before it is ready says "preparing..." and waits for that thread.
+_WARM = threading.Event()
+_WARM_LOCK = threading.Lock()
+_WARM_THREAD = None
+PREPARING = ("Preparing: the training kernel is being compiled (once per session, a few "
+             "seconds)\u2026")
+
+
+def _warm_kernel(engine):
+    """Train a throwaway copy of ``engine``'s network for one epoch on a few points and draw it
+    on a few grid points: this compiles every kernel a frame uses."""
+    try:
+        from ..network import Network
+
+        output, cost = engine._net_kind()
+        st = engine._state
+        net = Network(engine.net.sizes, seed=0, activation=st["activation"], output=output,
+                      cost=cost)
+        F, T = engine.F_train[:12].copy(), engine.T_train[:12].copy()
+        import numpy as np
+        with np.errstate(all="ignore"):
+            net.SGD((F, T), 1, 4, 0.01, momentum=0.5, warm_start=True, verbose=False)
+            net.layer_outputs(engine.F_grid[:16])
+            net.total_cost(F, T)
+    except Exception:                       # a warm-up must never break the widget
+        pass
+    finally:
+        _WARM.set()
+
+
+def warm_up(engine):
+    """Start compiling the kernel in a background thread (once per process); returns the thread
+    or None when it is ready or already being built."""
+    global _WARM_THREAD
+    with _WARM_LOCK:
+        if _WARM.is_set() or _WARM_THREAD is not None:
+            return _WARM_THREAD
+        _WARM_THREAD = threading.Thread(target=_warm_kernel, args=(engine,), daemon=True,
+                                        name="nnlib-playground-warm-up")
+        _WARM_THREAD.start()
+        return _WARM_THREAD
+
 
 class Playground(Engine):
     """The playground widget.  Display it in a notebook (``pg`` as the last line of a cell).
@@ -37,6 +81,12 @@ class Playground(Engine):
         features x1 and x2, square loss; momentum 0, no stopping, the original's limits of 6
         layers of 8 neurons).  ``activation`` is any hidden activation of
         ``nnlib.activations`` (sigmoid, tanh, relu, linear, elu, swish).
+    preset : str or None
+        Start from one of the guided set-ups (``Playground.PRESETS``: key, title, settings,
+        commentary); settings given as keywords override the preset's.
+    hide, lock : sequences of control names (``Playground.CONTROL_NAMES``)
+        Controls not shown, and controls shown but frozen (an exercise can pose one question at
+        a time: e.g. ``lock=["dataset", "features"]``).  Both are part of the JSON state.
     fps : float
         Upper limit of frames per second while playing (one frame = one epoch + redraw).
 
@@ -50,7 +100,7 @@ class Playground(Engine):
                  activation=None, learning_rate=None, momentum=None, regularization=None,
                  reg_rate=None, batch_size=None, noise_percent=None, train_percent=None,
                  features=None, loss=None, discretize=None, show_test=None, stop_accuracy=None,
-                 no_limits=None, fps=30.0):
+                 no_limits=None, preset=None, hide=(), lock=(), fps=30.0):
         given = dict(dataset=dataset, problem=problem, hidden=hidden, activation=activation,
                      learning_rate=learning_rate, momentum=momentum,
                      regularization=regularization, reg_rate=reg_rate, batch_size=batch_size,
@@ -58,7 +108,10 @@ class Playground(Engine):
                      features=features, loss=loss, discretize=discretize, show_test=show_test,
                      stop_accuracy=stop_accuracy, no_limits=no_limits)
         st = dict(settings.DEFAULTS, seed=seed)
+        if preset is not None:
+            st.update(settings.preset_settings(preset)[0])
         st.update({k: v for k, v in given.items() if v is not None})
+        st.update(hide=hide, lock=lock)
         custom = None
         if data is not None:
             if not (isinstance(data, (tuple, list)) and len(data) == 2):
@@ -76,6 +129,24 @@ class Playground(Engine):
         self._mute = 0                 # > 0 while code (not the user) sets widget values
         self._build_ui()
         self._reset_network()
+        warm_up(self)
+
+    PRESETS = settings.PRESETS
+    CONTROL_NAMES = settings.CONTROL_NAMES
+
+    def load_preset(self, key):
+        """Load the guided set-up ``key`` (one of ``Playground.PRESETS``): its settings (the
+        others at their defaults; the seed, ``hide`` and ``lock`` stay), at epoch 0, and its
+        commentary under the menu."""
+        st, _, _ = settings.preset_settings(key)
+        st = dict(st, seed=self._state["seed"], hide=self._state["hide"],
+                  lock=self._state["lock"])
+        self._replace(settings.validate_state(st, None), None)
+
+    def preset_note(self):
+        """The commentary of the loaded preset ("" without one)."""
+        key = self._state.get("preset")
+        return "" if key is None else settings.preset_settings(key)[2]
 
     # ------------------------------------------------------------------ JSON
     @classmethod
@@ -203,8 +274,30 @@ class Playground(Engine):
         ok = self.step() and self.stopped_by is None and self.playing   # the target pauses
         return ok, max(1.0 / self.fps - (time.perf_counter() - t0), 0.002)
 
+    def _prepare(self):
+        """Before the first frame: wait for the kernel's warm-up, saying so (True: go on)."""
+        if _WARM.is_set():
+            return None
+        self._say_preparing(True)
+        return warm_up(self)
+
+    def _say_preparing(self, on):
+        b = getattr(self, "play_button", None)
+        if on:
+            if b is not None:
+                b.description, b.icon, b.button_style = "preparing\u2026", "hourglass", "info"
+            self._say(PREPARING)
+        else:
+            if self.message == PREPARING:
+                self._say("")
+            self._update_play_button()
+
     async def _play_async(self):
         try:
+            thread = self._prepare()
+            if thread is not None:
+                await asyncio.get_running_loop().run_in_executor(None, thread.join)
+                self._say_preparing(False)
             while self.playing:
                 ok, wait = self._frame()
                 if not ok:
@@ -216,6 +309,10 @@ class Playground(Engine):
 
     def _play_thread(self):
         try:
+            thread = self._prepare()
+            if thread is not None:
+                thread.join()
+                self._say_preparing(False)
             while self.playing:
                 ok, wait = self._frame()
                 if not ok:
@@ -249,9 +346,13 @@ class Playground(Engine):
         self._upload_w.add_class("nnpg-upload-status")
         self._speed_w = W.HTML(layout=W.Layout(max_width="560px"))
         self._speed_w.add_class("nnpg-speed-note")
-        self.widget = ui.build_layout(c, b, self.view, {
-            "json": self._json_w, "download": self._download_w,
-            "upload_status": self._upload_w, "speed_note": self._speed_w})
+        self._preset_w = W.HTML(layout=W.Layout(width="100%", max_width="760px"))
+        self._preset_w.add_class("nnpg-preset-note")
+        extras = {"json": self._json_w, "download": self._download_w,
+                  "upload_status": self._upload_w, "speed_note": self._speed_w,
+                  "preset_note": self._preset_w}
+        self.widget = ui.build_layout(c, b, self.view, extras)
+        self._groups = extras["groups"]
         self._sync_widgets_from_state()
         handlers.connect(self)
 
@@ -295,8 +396,35 @@ class Playground(Engine):
                 tb.button_style = "info" if tb.value else ""
             self._speed_w.value = ("<small>%s</small>" % html.escape(ui.SPEED_NOTE)
                                    if st["no_limits"] else "")
+            c["presets"].value = st["preset"] or ""
+            note = self.preset_note()
+            self._preset_w.value = ("" if not note else '<div class="nnpg-note-box">%s</div>'
+                                    % "<br>".join(html.escape(line)
+                                                  for line in note.split("\n")))
+            self._apply_hide_lock()
         finally:
             self._mute -= 1
+
+    def _apply_hide_lock(self):
+        """Hide the controls named in the state's ``hide``, freeze those in ``lock``."""
+        st, c, b = self._state, self.controls, self.buttons
+        hidden, locked = set(st["hide"]), set(st["lock"])
+        for name in settings.CONTROL_NAMES:
+            widgets = ([b["save"], b["load"], b["export"], self._json_w] if name == "state"
+                       else ui.widgets_named(name, c, b))
+            if name in locked:
+                for w in widgets:
+                    w.disabled = True
+            elif name not in ("problem", "noise_percent", "loss"):
+                for w in widgets:             # those three: disabled by the data (set above)
+                    w.disabled = False
+            group = self._groups.get(name)
+            targets = [group] if group is not None else widgets
+            for w in targets:
+                if name in hidden:
+                    w.layout.display = "none"
+                elif name != "neurons":       # the neurons' sliders follow the layer count
+                    w.layout.display = None
 
     def _say(self, text):
         self.message = text

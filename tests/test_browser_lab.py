@@ -1,0 +1,259 @@
+"""The playground in JupyterLab as a student sees it: a laptop screen (1280 x 800), the file browser
+open, notebook 01 opened from a lab started the way the README's ``make lab`` starts it (the flags
+are given here directly: the Makefile decides the folder; this test serves a temporary copy of
+``notebooks/`` so that nothing tracked is modified).
+
+It runs the cells up to the playground, then checks what a person would see: every control of the
+widget inside the widget and inside the window's notebook panel, no two controls overlapping, no
+label or button whose text is cut (``scrollWidth <= clientWidth``), the large map fully visible; it
+presses play (the first epoch shows "preparing" while the kernel compiles, then epochs count up),
+hovers a neuron (the large map follows), and loads a guided preset (its settings and commentary
+appear), checking the layout again after each step; the same at 1400 x 900.  Screenshots go to
+build/browser/lab_*.png.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+BUILD = ROOT / "build" / "browser"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+NOTEBOOK = "01_playground.ipynb"
+TOKEN = "browser-lab-test-token"
+
+# Every control of the playground whose box must be whole and apart from the others: the
+# ipywidgets (buttons, drop-downs, sliders with their readouts, checkboxes, text boxes) and the
+# drawing surface's canvases.  Nested boxes are not compared with what they contain.
+CONTROLS = (".widget-button, .widget-toggle-button, .widget-dropdown, .widget-slider, "
+            ".widget-checkbox, .widget-text, .widget-upload, .nnpg-heatmap, .nnpg-network, "
+            ".nnpg-loss-curve")
+LAYOUT_PROBLEMS = r"""
+(root) => {
+  const problems = [];
+  const visible = (e) => { const s = getComputedStyle(e), r = e.getBoundingClientRect();
+    return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; };
+  const rootBox = root.getBoundingClientRect();
+  let panel = root.closest('.jp-WindowedPanel-outer, .jp-Notebook, .jp-NotebookPanel') || document.body;
+  const panelBox = panel.getBoundingClientRect();
+  const name = (e) => (e.className && e.className.baseVal === undefined ? e.className : e.tagName)
+    .toString().split(' ').filter((c) => c.startsWith('nnpg') || c.startsWith('widget-')).join('.')
+    + ' "' + (e.innerText || e.title || '').trim().slice(0, 30) + '"';
+  const controls = [...root.querySelectorAll(SELECTOR)].filter(visible);
+  const outer = controls.filter((e) => !controls.some((o) => o !== e && o.contains(e) === false && e.contains(o)));
+  const boxes = outer.map((e) => [e, e.getBoundingClientRect()]);
+  for (const [e, r] of boxes) {
+    if (r.left < rootBox.left - 1 || r.right > rootBox.right + 1)
+      problems.push(`outside the widget: ${name(e)} [${r.left.toFixed(0)}, ${r.right.toFixed(0)}] ` +
+                    `vs widget [${rootBox.left.toFixed(0)}, ${rootBox.right.toFixed(0)}]`);
+    if (r.right > panelBox.right + 1)
+      problems.push(`cut by the notebook panel: ${name(e)} right ${r.right.toFixed(0)} > ${panelBox.right.toFixed(0)}`);
+  }
+  for (let a = 0; a < boxes.length; a++) for (let b = a + 1; b < boxes.length; b++) {
+    const [ea, ra] = boxes[a], [eb, rb] = boxes[b];
+    if (ea.contains(eb) || eb.contains(ea)) continue;
+    const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+    const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+    if (w > 1 && h > 1) problems.push(`overlap ${w.toFixed(0)}x${h.toFixed(0)}: ${name(ea)} / ${name(eb)}`);
+  }
+  // text that does not fit: labels, buttons, drop-downs, slider readouts
+  const texts = root.querySelectorAll('button, select, .widget-label, .widget-readout, ' +
+                                      '.widget-label-basic, .widget-checkbox label, .nnpg-preset-note');
+  for (const e of texts) {
+    if (!visible(e)) continue;
+    if (e.scrollWidth > e.clientWidth)
+      problems.push(`text cut: ${name(e)} (${e.scrollWidth} > ${e.clientWidth})`);
+    if (e.tagName === 'SELECT') {            // the chosen option's text against the box
+      const c = document.createElement('canvas').getContext('2d');
+      const s = getComputedStyle(e);
+      c.font = `${s.fontSize} ${s.fontFamily}`;
+      const text = e.options[e.selectedIndex] ? e.options[e.selectedIndex].text : '';
+      const room = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+      if (c.measureText(text).width > room + 1)
+        problems.push(`drop-down text cut: "${text}" (${c.measureText(text).width.toFixed(0)} > ${room.toFixed(0)})`);
+    }
+  }
+  return problems;
+}
+""".replace("SELECTOR", json.dumps(CONTROLS))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def lab_server(root_dir, home):
+    """JupyterLab as ``make lab`` starts it (127.0.0.1, token on), on ``root_dir``."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OPENBLAS_NUM_THREADS="1",
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+               PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}")
+    env.pop("JUPYTER_TOKEN", None)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    log = open(BUILD / "lab.log", "wb")
+    cmd = [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={root_dir}", "--no-browser", "--allow-root",
+           f"--IdentityProvider.token={TOKEN}",
+           f"--LabApp.user_settings_dir={home / 'settings'}",
+           f"--LabApp.workspaces_dir={home / 'workspaces'}"]
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with code {proc.returncode}; see "
+                                   f"{BUILD / 'lab.log'}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("jupyter lab did not start listening within 90 s")
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=5)
+        log.close()
+
+
+def _cells_up_to_playground(path):
+    """How many cells (from the first) to run so that the first playground is displayed."""
+    cells = json.loads(Path(path).read_text())["cells"]
+    for k, cell in enumerate(cells):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and src.startswith("pg = Playground("):
+            return k + 1
+    raise AssertionError("notebook 01 has no cell starting with 'pg = Playground('")
+
+
+def _run_up_to_playground(page, n_cells, attempts=3):
+    """Select the first cell and press Shift+Enter once per cell up to the playground's; a
+    lab that is still connecting its kernel may drop the first presses, so it tries again."""
+    root = page.locator(".nnpg-root").first
+    for attempt in range(attempts):
+        page.locator(".jp-NotebookPanel .jp-Cell").first.click()
+        page.keyboard.press("Escape")                      # command mode
+        for _ in range(n_cells):
+            page.keyboard.press("Shift+Enter")
+        try:
+            root.wait_for(timeout=60_000 * (attempt + 1))
+            return root
+        except Exception:
+            page.screenshot(path=str(BUILD / f"lab_no_playground_{attempt}.png"))
+    raise AssertionError("the playground cell did not display the widget; see "
+                         f"{BUILD / 'lab_no_playground_*.png'}")
+
+
+def layout_problems(root):
+    return root.evaluate(LAYOUT_PROBLEMS)
+
+
+def _check_layout(page, root, what):
+    page.wait_for_timeout(400)
+    problems = layout_problems(root)
+    root.screenshot(path=str(BUILD / f"lab_{what}.png"))
+    assert not problems, f"{what}: " + "\n".join(problems)
+
+
+def test_playground_in_jupyterlab_at_laptop_width(tmp_path):
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (install Debian's chromium: apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; .ci/run installs it, so in CI this is an error")
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, folder / NOTEBOOK)
+    n_cells = _cells_up_to_playground(folder / NOTEBOOK)
+
+    with lab_server(folder, tmp_path) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={TOKEN}", timeout=120_000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+            # the file browser is open (a student's default), at its usual width
+            browser_tab = page.locator(".jp-DirListing, #filebrowser").first
+            if not browser_tab.is_visible():
+                page.locator("[data-id='filebrowser']").first.click()
+            page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+            assert page.locator(".jp-DirListing").first.is_visible()
+            # the kernel is up and idle before the cells are run
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                                   state="attached", timeout=120_000)
+            no_news = page.locator(".jp-toast-button", has_text="No")
+            if no_news.count():
+                no_news.first.click()               # the "Jupyter news?" toast
+            root = _run_up_to_playground(page, n_cells)
+            page.wait_for_function("() => document.querySelector('.nnpg-network')", timeout=60_000)
+            root.scroll_into_view_if_needed()
+            view = root.locator(".nnpg-view")
+            _check_layout(page, root, "1280_start")
+
+            # play: the label says it is preparing or playing at once, epochs follow
+            play = root.locator("button.nnpg-play").first
+            play.click()
+            page.wait_for_function("b => !b.innerText.trim().startsWith('play')",
+                                   arg=play.element_handle(), timeout=5_000)
+            page.wait_for_function(
+                "r => parseInt(r.querySelector('.nnpg-epoch-value').innerText.replace(/,/g, '')) > 3",
+                arg=root.element_handle(), timeout=120_000)
+            _check_layout(page, root, "1280_playing")
+            play.click()
+
+            # hover a neuron: the large map shows it
+            where = view.evaluate("v => v.__nnpg.neuron(1, 0)")
+            page.mouse.move(where["x"], where["y"])
+            page.wait_for_function("v => v.querySelector('.nnpg-map-label').innerText"
+                                   ".includes('layer 1, neuron 1')", arg=view.element_handle(),
+                                   timeout=30_000)
+            page.mouse.move(5, 5)
+
+            # a guided preset: its settings and commentary
+            presets = root.locator(".nnpg-presets select")
+            options = presets.locator("option").all_inner_texts()
+            assert len(options) >= 10, options
+            spiral = next(o for o in options if "spiral" in o.lower())
+            presets.select_option(label=spiral)
+            note = root.locator(".nnpg-preset-note")
+            page.wait_for_function("n => n.innerText.trim().length > 20",
+                                   arg=note.element_handle(), timeout=30_000)
+            assert root.locator(".nnpg-dataset select").input_value() == "spiral"
+            _check_layout(page, root, "1280_preset")
+
+            # the widest the controls get: three hidden layers
+            deep = next(o for o in options if "depth" in o.lower() or "deep" in o.lower())
+            presets.select_option(label=deep)
+            page.wait_for_timeout(500)
+            _check_layout(page, root, "1280_deep")
+
+            page.set_viewport_size({"width": 1400, "height": 900})
+            _check_layout(page, root, "1400_deep")
+            assert not errors, errors
+        finally:
+            browser.close()
