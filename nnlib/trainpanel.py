@@ -49,7 +49,48 @@ from .trainpanel_view import (ACTIVATION_CHOICES, ETA_RANGE, INIT_CHOICES, MAX_E
                               MAX_HIDDEN_LAYERS, MAX_MINI_BATCH, MAX_NEURONS, OUTPUT_CHOICES, RED,
                               PanelView, coloured)
 
-__all__ = ["TrainPanel", "OUTPUT_CHOICES", "ACTIVATION_CHOICES", "INIT_CHOICES"]
+__all__ = ["TrainPanel", "OUTPUT_CHOICES", "ACTIVATION_CHOICES", "INIT_CHOICES", "failure_hint"]
+
+#: A run "sits at chance" when its test accuracy is within this of the commonest class's share.
+CHANCE_MARGIN = 0.03
+#: Above these learning rates a run that does not learn is most likely overshooting: the course's
+#: sigmoid + quadratic network trains at eta = 3, the others (cross-entropy, softmax) need less.
+TOO_LARGE = {"sigmoid/quadratic": 10.0, "sigmoid/cross-entropy": 0.5,
+             "softmax/cross-entropy": 0.3}
+SAFE_ETA = {"sigmoid/quadratic": 3.0, "sigmoid/cross-entropy": 0.1,
+            "softmax/cross-entropy": 0.1}
+
+
+def failure_hint(history, chance):
+    """What to try when a run failed, read from its own history (nothing is re-measured):
+    None when it learns.  ``chance``: the test accuracy of always guessing the commonest class.
+
+    A diverged run has its message already (``history["stopped"]``); a run whose test accuracy
+    is still at chance after two epochs or more (or after its only epoch) gets a hint: a layer
+    too narrow to carry the classes, or a learning rate too large (the first steps saturate or
+    kill the neurons, and the cost stops falling) or too small."""
+    if history["diverged"] or not history["epoch"]:
+        return None
+    s, acc = history["settings"], history["test_accuracy"]
+    if len(acc) < min(2, s["epochs"]) or acc[-1] > chance + CHANCE_MARGIN:
+        return None
+    key = s["output"] + "/" + s["cost"]
+    eta, hidden = s["eta"], list(s["sizes"][1:-1])
+    said = ("The test accuracy is at chance (%.1f %%; always guessing the commonest class "
+            "gives %.1f %%): the network is not learning. " % (100 * acc[-1], 100 * chance))
+    if hidden and min(hidden) < 2:
+        return said + ("A hidden layer of %d neuron cannot carry %d classes: give every layer "
+                       "at least a few neurons." % (min(hidden), s["sizes"][-1]))
+    if eta > TOO_LARGE.get(key, 1.0):
+        return said + ("The learning rate η = %.3g may be too large for %s with %s neurons "
+                       "(the first steps overshoot and saturate or silence the neurons); "
+                       "try η = %g." % (eta, key.replace("/", " + "), s["activation"],
+                                        SAFE_ETA.get(key, 0.1)))
+    if eta < 0.01:
+        return said + ("The learning rate η = %.3g may be too small to move the weights in %d "
+                       "epochs; try η = %g." % (eta, len(acc), SAFE_ETA.get(key, 0.1)))
+    return said + ("Try another learning rate (e.g. η = %g), the scaled initialisation, or "
+                   "more epochs." % SAFE_ETA.get(key, 0.1))
 
 
 class TrainPanel(PanelView):
@@ -150,7 +191,8 @@ class TrainPanel(PanelView):
         ``"train_cost"`` (mean cost per sample on the training subset after the epoch),
         ``"train_accuracy"`` and ``"test_accuracy"`` (fractions), plus ``"settings"`` (see
         :meth:`settings`), ``"stopped"`` (None after a complete run, else why it ended: the
-        Stop button, or a cost that became NaN/infinite) and ``"diverged"`` (bool).
+        Stop button, or a cost that became NaN/infinite), ``"diverged"`` (bool) and ``"hint"``
+        (what to try when the run sits at chance, from :func:`failure_hint`, else None).
         """
         if not self._lock.acquire(blocking=False):
             raise RuntimeError("the panel is already training; press Stop or wait for the run "
@@ -200,7 +242,9 @@ class TrainPanel(PanelView):
                       output=s["output"], cost=s["cost"], init=s["init"], dtype=np.float32)
         self.network = net
         history = {"epoch": [], "train_cost": [], "train_accuracy": [], "test_accuracy": [],
-                   "settings": s, "stopped": None, "diverged": False}
+                   "settings": s, "stopped": None, "diverged": False, "hint": None}
+        chance = float(np.bincount(self.y_test, minlength=self.n_labels).max()
+                       / max(len(self.y_test), 1))
         self.history = history
         self.progress.max, self.progress.value, self.progress.bar_style = s["epochs"], 0, "info"
         self._set_running(True)
@@ -219,8 +263,9 @@ class TrainPanel(PanelView):
             history["train_accuracy"].append(float(net.accuracy(self.X_train, self.y_train)))
             history["test_accuracy"].append(float(sgd_history["test_accuracy"][-1]))
             self.progress.value = epoch + 1
+            history["hint"] = failure_hint(history, chance)
             self.status.value = self._status_line(
-                history, "%.1f s" % (time.perf_counter() - started))
+                history, "%.1f s" % (time.perf_counter() - started), history["hint"])
             self.curve.value = self._curve_svg()
             if self.input_shape is not None:
                 self.samples.value = self._samples_html()
@@ -250,12 +295,17 @@ class TrainPanel(PanelView):
                 "rate η = %.3g is too large for this network, so the steps overshoot and grow "
                 "without bound. Try a smaller η, e.g. %.3g." % (done + 1, s["eta"], s["eta"] / 10))
         elapsed = "%.1f s" % (time.perf_counter() - started)
+        history["hint"] = failure_hint(history, chance)
         if history["diverged"]:
             self.progress.bar_style = "danger"
             self.status.value = self._status_line(history, elapsed, history["stopped"], RED)
         elif history["stopped"]:
             self.progress.bar_style = "warning"
             self.status.value = self._status_line(history, elapsed, history["stopped"])
+        elif history["hint"]:
+            self.progress.bar_style = "warning"
+            self.status.value = self._status_line(history, elapsed + ", done", history["hint"],
+                                                  RED)
         else:
             self.progress.bar_style = "success"
             self.status.value = self._status_line(history, elapsed + ", done")

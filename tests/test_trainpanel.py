@@ -325,3 +325,46 @@ def test_charts_png_round_trip_and_ticks():
         steps = np.diff(ticks)
         assert np.allclose(steps, steps[0])
         assert round(steps[0] / 10 ** np.floor(np.log10(steps[0])), 6) in (1, 2, 5)
+
+
+# ---------------------------------------------------------------- hints when a run fails
+
+def _history(acc, eta=0.794, output="softmax", cost="cross-entropy", sizes=(784, 100, 10),
+             activation="relu", epochs=10, diverged=False):
+    return {"epoch": list(range(1, len(acc) + 1)), "test_accuracy": list(acc),
+            "train_accuracy": list(acc), "train_cost": [1.0] * len(acc),
+            "settings": {"sizes": list(sizes), "activation": activation, "output": output,
+                         "cost": cost, "eta": eta, "epochs": epochs},
+            "stopped": None, "diverged": diverged}
+
+
+def test_failure_hint_reads_the_runs_own_history():
+    from nnlib.trainpanel import failure_hint
+
+    # the run: ReLU + softmax at eta = 0.794 sits at 11.6 % on MNIST (chance 11.35 %)
+    hint = failure_hint(_history([0.113, 0.116, 0.116]), chance=0.1135)
+    assert "at chance" in hint and "too large" in hint and "η = 0.1" in hint
+    assert "11.6 %" in hint
+    assert failure_hint(_history([0.6, 0.9]), chance=0.1135) is None        # it learns
+    assert failure_hint(_history([0.11]), chance=0.1135) is None           # wait for epoch 2
+    assert "at chance" in failure_hint(_history([0.11], epochs=1), chance=0.1135)
+    assert failure_hint(_history([], diverged=True), chance=0.1) is None   # has its message
+    small = failure_hint(_history([0.34, 0.35], eta=0.001), chance=0.34)
+    assert "too small" in small
+    narrow = failure_hint(_history([0.34, 0.35], sizes=(20, 1, 3)), chance=0.34)
+    assert "1 neuron" in narrow
+    # the course's network trains at eta = 3: no "too large" for it there
+    course = failure_hint(_history([0.11, 0.11], eta=3.0, output="sigmoid", cost="quadratic",
+                                   activation="sigmoid"), chance=0.1135)
+    assert "too large" not in course and "at chance" in course
+
+
+def test_panel_shows_the_hint_of_a_run_at_chance(data):
+    panel = make_panel(data, activation="sigmoid", output="softmax/cross-entropy", eta=0.001,
+                       epochs=2)
+    history = panel.train()
+    assert not history["diverged"] and history["test_accuracy"][-1] < 0.40
+    assert history["hint"] is not None and "too small" in history["hint"]
+    assert "at chance" in panel.status.value and panel.progress.bar_style == "warning"
+    good = make_panel(data, eta=3.0, epochs=2).train()
+    assert good["hint"] is None
