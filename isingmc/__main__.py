@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from .checks import check_output_path
 from .dataset import DEFAULT_TEMPERATURES, generate_dataset, save_dataset, sidecar_path
 from .simulate import ALGORITHMS
 
@@ -48,6 +49,12 @@ def main(argv=None):
         out = Path(args.out)
     if fmt is None:
         fmt = "npz" if out.name.endswith(".npz") else "pickle"
+    try:  # before hours of Monte Carlo: a folder, or a folder we cannot write to, fails now
+        check_output_path(args.out if args.out is not None else out, "--out",
+                          extra=(sidecar_path(out),))
+    except (TypeError, ValueError) as err:
+        print(f"python -m isingmc generate: error: {err}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     try:
         data, info = generate_dataset(L=args.L, temperatures=args.temperatures, n_train=args.n_train,
@@ -57,8 +64,15 @@ def main(argv=None):
     except (TypeError, ValueError) as err:
         print(f"python -m isingmc generate: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"python -m isingmc generate: interrupted; nothing was written to {out}", file=sys.stderr)
+        return 130
     info["seconds"] = round(time.perf_counter() - start, 3)
-    save_dataset(data, out, format=fmt, **info)
+    try:
+        save_dataset(data, out, format=fmt, **info)
+    except OSError as err:                       # e.g. the disk filled up while generating
+        print(f"python -m isingmc generate: error: cannot write {out}: {err}", file=sys.stderr)
+        return 1
     if not args.quiet:
         counts = ", ".join(f"{len(x)} {name}" for name, (x, _) in zip(("training", "validation", "test"), data))
         print(f"wrote {out} ({counts}; algorithms {info['algorithm']}, sweeps between samples "

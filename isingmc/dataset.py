@@ -14,6 +14,7 @@ import json
 import math
 import os
 import pickle
+import shutil
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -22,7 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .simulate import ALGORITHMS, COST_PER_SITE, RECORD_COST, check_algorithm, check_count, check_L, check_T, fresh_chain, plan_chain
+from .checks import (ALGORITHMS, check_algorithm, check_count, check_L, check_memory, check_seed,
+                     check_temperatures)
+from .simulate import COST_PER_SITE, RECORD_COST, fresh_chain, plan_chain
 
 __all__ = ["generate_dataset", "save_dataset", "sidecar_path", "DEFAULT_TEMPERATURES"]
 
@@ -34,19 +37,7 @@ _CHUNK = 500  # snapshots per kernel call: granularity of the progress bar (resu
 _CHAIN_SAMPLES = 2000  # snapshots per independent chain
 
 
-def _check_temperatures(temperatures):
-    if isinstance(temperatures, (str, bytes)) or not hasattr(temperatures, "__len__"):
-        raise TypeError(f"temperatures must be a sequence of positive numbers, got {temperatures!r}")
-    if len(temperatures) < 1:
-        raise ValueError("temperatures must contain at least one temperature")
-    temps = tuple(check_T(t, "temperatures[%d]" % i) for i, t in enumerate(temperatures))
-    if len(set(temps)) != len(temps):
-        dup = sorted({t for t in temps if temps.count(t) > 1})
-        raise ValueError(f"temperatures must be distinct (each is one label), got duplicates {dup}")
-    return temps
-
-
-def _choose_plan(L, T, algorithm, plan_seed):
+def _choose_plan(L, T, algorithm, plan_seed, cancel=None):
     """The plan of one temperature: the given algorithm, or the cheapest per independent sample.
 
     The choice uses the measured tau_int (deterministic for a given seed) and a fixed cost model,
@@ -57,7 +48,7 @@ def _choose_plan(L, T, algorithm, plan_seed):
     every L and T measured (benchmarks/bench_isingmc.py); it remains available by name.
     """
     if algorithm is not None:
-        plan, _ = plan_chain(L, T, algorithm, plan_seed)
+        plan, _ = plan_chain(L, T, algorithm, plan_seed, cancel=cancel)
         return plan, {}
     seeds = dict(zip(ALGORITHMS, plan_seed.spawn(len(ALGORITHMS))))
     plans = {}
@@ -67,7 +58,7 @@ def _choose_plan(L, T, algorithm, plan_seed):
             continue
         if best is not None and (COST_PER_SITE[a] + RECORD_COST) * L * L >= best.cost_per_sample:
             continue
-        plans[a] = plan_chain(L, T, a, seeds[a])[0]
+        plans[a] = plan_chain(L, T, a, seeds[a], cancel=cancel)[0]
         if best is None or plans[a].cost_per_sample < best.cost_per_sample:
             best = plans[a]
     return best, plans
@@ -94,19 +85,20 @@ def generate_dataset(L=28, temperatures=DEFAULT_TEMPERATURES, n_train=10_000, n_
     return_info : also return a dict describing the run (for the JSON sidecar).
     """
     L = check_L(L, algorithm if isinstance(algorithm, str) else None)
-    temps = _check_temperatures(temperatures)
+    temps = tuple(check_temperatures(temperatures, distinct=True).tolist())
     n_train = check_count(n_train, "n_train", 1)
     n_val = n_train // 5 if n_val is None else check_count(n_val, "n_val", 0)
     n_test = n_train // 5 if n_test is None else check_count(n_test, "n_test", 0)
+    n_total = len(temps) * (n_train + n_val + n_test)
+    check_memory(n_total * (L * L + 8), f"n_train={n_train}, n_val={n_val}, n_test={n_test}",
+                 f"{n_total} snapshots of {L} x {L} spins")
     if algorithm is not None:
         algorithm = check_algorithm(algorithm)
         check_L(L, algorithm)
     if n_threads is None:
         n_threads = os.cpu_count() or 1
     n_threads = check_count(n_threads, "n_threads", 1)
-    if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
-                             or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    seed = check_seed(seed)
     root = np.random.SeedSequence(seed)
     children = root.spawn(len(temps) + 1)
     per_temp = [c.spawn(1 + len(SPLITS)) for c in children[:-1]]
@@ -122,6 +114,7 @@ def generate_dataset(L=28, temperatures=DEFAULT_TEMPERATURES, n_train=10_000, n_
         from tqdm.auto import tqdm
         bar = tqdm(total=len(temps) * sum(counts.values()), unit="snapshot", desc="isingmc")
     lock = threading.Lock()
+    cancel = threading.Event()   # Ctrl-C: the worker threads stop at their next chunk
 
     def tick(n):
         if bar is not None:
@@ -145,7 +138,7 @@ def generate_dataset(L=28, temperatures=DEFAULT_TEMPERATURES, n_train=10_000, n_
         lo, hi = c * _CHAIN_SAMPLES, min(n, (c + 1) * _CHAIN_SAMPLES)
         images = data[s][0]
         rows = perms[s][k * n + lo:k * n + hi]
-        chain = fresh_chain(plan, chain_seeds[k][s][c])
+        chain = fresh_chain(plan, chain_seeds[k][s][c], cancel=cancel)
         for start in range(0, hi - lo, _CHUNK):
             m = min(_CHUNK, hi - lo - start)
             snaps, _, _ = chain.run(m, plan.sweeps_between, store=True, global_flip=True)
@@ -154,18 +147,23 @@ def generate_dataset(L=28, temperatures=DEFAULT_TEMPERATURES, n_train=10_000, n_
 
     try:
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
-            plan_jobs = {pool.submit(_choose_plan, L, T, algorithm, per_temp[k][0]): k
-                         for k, T in enumerate(temps)}
-            plans = [None] * K
-            jobs = []
-            for job in as_completed(plan_jobs):      # start sampling as soon as a plan is ready
-                k = plan_jobs[job]
-                plans[k] = job.result()
-                for s in range(len(SPLITS)):
-                    for c in range(len(chain_seeds[k][s])):
-                        jobs.append(pool.submit(run, k, s, c, plans[k][0]))
-            for job in jobs:
-                job.result()
+            try:
+                plan_jobs = {pool.submit(_choose_plan, L, T, algorithm, per_temp[k][0], cancel): k
+                             for k, T in enumerate(temps)}
+                plans = [None] * K
+                jobs = []
+                for job in as_completed(plan_jobs):      # start sampling as soon as a plan is ready
+                    k = plan_jobs[job]
+                    plans[k] = job.result()
+                    for s in range(len(SPLITS)):
+                        for c in range(len(chain_seeds[k][s])):
+                            jobs.append(pool.submit(run, k, s, c, plans[k][0]))
+                for job in jobs:
+                    job.result()
+            except BaseException:                        # Ctrl-C or a failed chain: stop the others
+                cancel.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     finally:
         if bar is not None:
             bar.close()
@@ -207,23 +205,72 @@ def sidecar_path(path):
     return path.with_name(name + ".json")
 
 
+def _link(fd, named):
+    """Name the O_TMPFILE file `fd`: linkat(AT_FDCWD, "/proc/self/fd/N", ..., AT_SYMLINK_FOLLOW)
+    (os.link would link the /proc symlink itself); a copy where that is not possible."""
+    src = f"/proc/self/fd/{fd}"
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.linkat(-100, os.fsencode(src), -100, os.fsencode(named), 0x400) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    shutil.copyfile(src, named)
+
+
+def _remove_stale(path):
+    """Remove ``.<name>.<pid>.*.tmp`` beside `path` whose writing process is gone (killed)."""
+    for part in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = part.name[len(path.name) + 2:].split(".", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                part.unlink()
+        except (PermissionError, OverflowError):
+            pass
+
+
 @contextlib.contextmanager
 def _atomic(path):
-    """Yield a binary file in `path`'s folder; rename it to `path` only if the block completes."""
+    """Yield a binary file in `path`'s folder; it becomes `path` only if the block completes.
+
+    On Linux the file is made with O_TMPFILE: it has no name until it is complete (then it is
+    linked under a hidden name and renamed over `path`), so not even SIGKILL leaves a partial file.
+    Elsewhere it is ``.<name>.<pid>.XXXX.tmp``, removed by the next write to `path` once its
+    process is gone.  Either way the file gets the permissions the umask gives a new file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
+    fd = tmp = None
+    if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o666)   # the umask applies
+    if fd is None:
+        _remove_stale(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=path.parent)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
-        with os.fdopen(fd, "wb") as f:
+    named = None
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
+        if tmp is None:
+            named = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+            _link(fd, named)
+            tmp = named
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
+    finally:
+        os.close(fd)
 
 
 def _check_data(data):

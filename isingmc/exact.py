@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from .checks import check_L, check_temperature_array
+
 __all__ = [
     "T_C",
     "energy_per_site",
@@ -32,23 +34,11 @@ T_C = 2.0 / math.log(1.0 + math.sqrt(2.0))
 
 def _check_temperature(T):
     """Temperatures as a float array; scalars stay recognisable through ``np.ndim``."""
-    if isinstance(T, (bool, np.bool_)):
-        raise TypeError(f"T must be a positive temperature (a real number), got {T!r}")
-    try:
-        arr = np.asarray(T, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"T must be a positive temperature (a real number or array), got {T!r}") from None
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"T must be finite and > 0, got {T!r}")
-    return arr
+    return check_temperature_array(T, "T")
 
 
 def _check_L(L, name="L", minimum=2):
-    if isinstance(L, (bool, np.bool_)) or not isinstance(L, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer lattice size, got {L!r}")
-    if L < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {L}")
-    return int(L)
+    return check_L(L, name=name, minimum=minimum, lattice=False)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .exact import T_C
-from .simulate import check_count, check_L, check_T, simulate
+from .checks import (check_count, check_L, check_memory, check_real, check_seed, check_T,
+                     check_temperatures)
+from .simulate import simulate
 
 __all__ = ["ORDERED", "DISORDERED", "temperature_grid", "phase_labels", "PhaseData",
            "labelled_snapshots"]
@@ -30,32 +32,6 @@ __all__ = ["ORDERED", "DISORDERED", "temperature_grid", "phase_labels", "PhaseDa
 ORDERED = 0
 #: Label of the disordered phase (T > T_C), output neuron 1.
 DISORDERED = 1
-
-
-def _real(value, name, positive=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return value
-
-
-def _temperatures(values, name="temperatures"):
-    """A 1-D float array of finite temperatures > 0, or a clear error."""
-    if isinstance(values, (str, bytes)) or values is None:
-        raise TypeError(f"{name} must be an array of temperatures, got {type(values).__name__}")
-    try:
-        T = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of real numbers") from None
-    if T.ndim != 1 or T.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {T.shape}")
-    if not np.all(np.isfinite(T)) or np.any(T <= 0):
-        raise ValueError(f"{name} must be finite and > 0")
-    return T
 
 
 def temperature_grid(n=40, T_min=1.0, T_max=3.5, *, center=T_C, width=0.3):
@@ -70,12 +46,12 @@ def temperature_grid(n=40, T_min=1.0, T_max=3.5, *, center=T_C, width=0.3):
     ``center``, e.g. the peak of a first coarse scan.)
     """
     n = check_count(n, "n", minimum=2)
-    T_min = _real(T_min, "T_min", positive=True)
-    T_max = _real(T_max, "T_max", positive=True)
+    T_min = check_real(T_min, "T_min", positive=True)
+    T_max = check_real(T_max, "T_max", positive=True)
     if T_max <= T_min:
         raise ValueError(f"T_max must be > T_min, got T_min={T_min}, T_max={T_max}")
-    center = _real(center, "center")
-    width = _real(width, "width", positive=True)
+    center = check_real(center, "center")
+    width = check_real(width, "width", positive=True)
     u = np.linspace(np.arcsinh((T_min - center) / width), np.arcsinh((T_max - center) / width), n)
     T = center + width * np.sinh(u)
     T[0], T[-1] = T_min, T_max          # exact end points despite rounding
@@ -87,8 +63,8 @@ def phase_labels(temperatures, T_c=T_C):
 
     A temperature exactly at T_c has no phase to learn and is refused.
     """
-    T = _temperatures(np.atleast_1d(temperatures))
-    T_c = _real(T_c, "T_c", positive=True)
+    T = check_temperatures(np.atleast_1d(temperatures))
+    T_c = check_real(T_c, "T_c", positive=True)
     if np.any(T == T_c):
         raise ValueError(f"temperatures must not contain T_c = {T_c} itself (its phase is undefined)")
     return np.where(T < T_c, ORDERED, DISORDERED).astype(np.int64)
@@ -158,14 +134,12 @@ def labelled_snapshots(L, temperatures, n_per_T, *, seed, T_c=T_C, algorithm="wo
     release the GIL.
     """
     L = check_L(L, algorithm)
-    grid = _temperatures(temperatures)
-    if np.any(np.diff(grid) <= 0):
-        raise ValueError("temperatures must be strictly increasing")
+    grid = check_temperatures(temperatures, increasing=True)
     n_per_T = check_count(n_per_T, "n_per_T")
+    check_memory(grid.size * n_per_T * (L * L + 16), f"n_per_T={n_per_T}",
+                 f"{grid.size * n_per_T} snapshots of {L} x {L} spins")
     n_jobs = check_count(n_jobs, "n_jobs")
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError("seed must be a non-negative integer (data sets must be reproducible), "
-                         f"got {seed!r}")
+    seed = check_seed(seed, allow_none=False)
     T_c = check_T(T_c, "T_c")
     phase_labels(grid, T_c)               # refuses T == T_c before any simulation
     spacing = _per_temperature(sweeps_between, grid.size, "sweeps_between")

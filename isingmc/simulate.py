@@ -23,10 +23,14 @@ import numpy as np
 
 from . import _kernels as _k
 from .autocorr import autocorrelation_time
+from .checks import (ALGORITHMS, check_algorithm, check_count, check_L, check_memory,  # noqa: F401
+                     check_T, seed_sequence)
 
 __all__ = ["simulate", "ALGORITHMS", "ChainPlan"]
 
-ALGORITHMS = ("wolff", "swendsen-wang", "metropolis")
+# A compiled loop runs at most this many site updates (steps x L*L) per call, about 0.02 s
+# (Metropolis) to 0.4 s (Swendsen-Wang): between calls Python sees Ctrl-C and a cancelled run.
+CHUNK_SITE_UPDATES = 20_000_000
 
 # Cost of one step per site (ns), used only to choose the fastest algorithm deterministically (a
 # choice based on measured wall time would make the data depend on the machine's load): CPU time
@@ -43,51 +47,6 @@ _PILOT_SITE_UPDATES = 2e9        # ... unless that means more than max(20 000, t
 _EQUILIBRATION_FACTOR = 50       # a fresh chain discards 200 + this many tau_int
 
 
-def check_L(L, algorithm=None):
-    if isinstance(L, (bool, np.bool_)) or not isinstance(L, (int, np.integer)):
-        raise TypeError(f"L must be an integer lattice size, got {L!r}")
-    if L < 2:
-        raise ValueError(f"L must be >= 2, got {L}")
-    if algorithm == "metropolis" and L % 2:
-        raise ValueError(f"L must be even for algorithm='metropolis' (the checkerboard update needs "
-                         f"two sublattices on the torus), got L={L}; use 'wolff' or 'swendsen-wang'")
-    return int(L)
-
-
-def check_T(T, name="T"):
-    if isinstance(T, (bool, np.bool_)) or not isinstance(T, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a temperature (a real number), got {T!r}")
-    if not math.isfinite(T) or T <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {T!r}")
-    return float(T)
-
-
-def check_algorithm(algorithm):
-    if not isinstance(algorithm, str) or algorithm.lower() not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
-    return algorithm.lower()
-
-
-def check_count(n, name, minimum=1, allow_none=False):
-    if n is None and allow_none:
-        return None
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {n!r}")
-    if n < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {n}")
-    return int(n)
-
-
-def seed_sequence(seed):
-    """A SeedSequence from None, an int >= 0 or a SeedSequence (children of spawn stay usable)."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is not None and (isinstance(seed, (bool, np.bool_))
-                             or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"seed must be None, a non-negative integer or a numpy SeedSequence, got {seed!r}")
-    return np.random.SeedSequence(seed)
-
-
 class Chain:
     """One Markov chain: a lattice, a random stream and an algorithm.
 
@@ -95,7 +54,7 @@ class Chain:
     chain run in pieces gives exactly the same samples as in one piece.
     """
 
-    def __init__(self, L, T, algorithm, seed_seq, clusters_per_step=1):
+    def __init__(self, L, T, algorithm, seed_seq, clusters_per_step=1, cancel=None):
         self.L = check_L(L, algorithm)
         self.T = check_T(T)
         self.algorithm = check_algorithm(algorithm)
@@ -104,6 +63,7 @@ class Chain:
         self.clusters_per_step = int(clusters_per_step)
         self.cluster_sites = 0      # total size of the clusters grown by run() (Wolff)
         self.steps = 0
+        self.cancel = cancel        # a threading.Event: set, the chain stops between chunks
 
     def calibrate_wolff(self):
         """Equilibrate with Wolff clusters and fix the number of clusters per step.
@@ -126,25 +86,54 @@ class Chain:
         return mean_size
 
     def run(self, n_records, steps_between=1, store=False, global_flip=False):
-        """Advance n_records * steps_between steps; returns (snapshots or None, energies, mags)."""
+        """Advance n_records * steps_between steps; returns (snapshots or None, energies, mags).
+
+        The compiled loop is called in chunks of about CHUNK_SITE_UPDATES site updates, so that
+        Ctrl-C (or ``self.cancel``) stops a long run between chunks.  The random stream is
+        consumed step by step, so the result is the same as in one call."""
         n_records = int(n_records)
+        steps_between = int(steps_between)
         out = np.empty((n_records if store else 0, self.L, self.L), np.int8)
         e = np.empty(n_records)
         m = np.empty(n_records)
+        chunk = max(1, CHUNK_SITE_UPDATES // (self.L * self.L))     # steps per call
+        if steps_between > chunk:
+            # one record at a time; its steps in pieces that store nothing and draw no flip
+            for r in range(n_records):
+                left = steps_between
+                while left > chunk:
+                    self._call(1, chunk, None, e[r:r + 1], m[r:r + 1], False)
+                    left -= chunk
+                self._call(1, left, out[r:r + 1] if store else None, e[r:r + 1], m[r:r + 1],
+                           global_flip)
+        else:
+            per_call = max(1, chunk // steps_between)                 # records per call
+            for r in range(0, n_records, per_call):
+                q = min(per_call, n_records - r)
+                self._call(q, steps_between, out[r:r + q] if store else None, e[r:r + q],
+                           m[r:r + q], global_flip)
+        self.steps += n_records * steps_between
+        return (out if store else None), e, m
+
+    def _call(self, n_records, steps_between, out, e, m, global_flip):
+        """One call of the compiled loop (n_records records, steps_between steps before each)."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise KeyboardInterrupt("the run was cancelled")
+        if out is None:
+            out = np.empty((0, self.L, self.L), np.int8)
         sb = np.int64(steps_between)
         nr = np.int64(n_records)
         T = np.float64(self.T)
         if self.algorithm == "metropolis":
             ctr = _k.metropolis_run(self.spins, T, self.ctr, nr, sb, out, e, m, bool(global_flip))
         elif self.algorithm == "wolff":
-            ctr, total = _k.wolff_run(self.spins, T, self.ctr, nr, sb, np.int64(self.clusters_per_step),
-                                      out, e, m, bool(global_flip))
+            ctr, total = _k.wolff_run(self.spins, T, self.ctr, nr, sb,
+                                      np.int64(self.clusters_per_step), out, e, m,
+                                      bool(global_flip))
             self.cluster_sites += int(total)
         else:
             ctr = _k.sw_run(self.spins, T, self.ctr, nr, sb, out, e, m, bool(global_flip))
         self.ctr = np.uint64(ctr)
-        self.steps += n_records * int(steps_between)
-        return (out if store else None), e, m
 
 
 @dataclass
@@ -193,9 +182,9 @@ def measure_tau(chain, min_steps=_PILOT_MIN):
         n = min(cap, 2 * need)
 
 
-def plan_chain(L, T, algorithm, seed_seq, sweeps_between=None, n_equilibration=None):
+def plan_chain(L, T, algorithm, seed_seq, sweeps_between=None, n_equilibration=None, cancel=None):
     """Run the pilot of (L, T, algorithm); returns (ChainPlan, the equilibrated Chain)."""
-    chain = Chain(L, T, algorithm, seed_seq)
+    chain = Chain(L, T, algorithm, seed_seq, cancel=cancel)
     mean_size = float("nan")
     if chain.algorithm == "wolff":
         mean_size = chain.calibrate_wolff()
@@ -218,12 +207,12 @@ def plan_chain(L, T, algorithm, seed_seq, sweeps_between=None, n_equilibration=N
     return plan, chain
 
 
-def fresh_chain(plan, seed_seq):
+def fresh_chain(plan, seed_seq, cancel=None):
     """A new chain that follows `plan`, started ordered and equilibrated for plan.n_equilibration steps.
 
     Wolff chains first calibrate (equilibrate) as in the pilot, but keep the plan's clusters per step.
     """
-    chain = Chain(plan.L, plan.T, plan.algorithm, seed_seq, plan.clusters_per_step)
+    chain = Chain(plan.L, plan.T, plan.algorithm, seed_seq, plan.clusters_per_step, cancel=cancel)
     if plan.algorithm == "wolff":
         cps = plan.clusters_per_step
         chain.calibrate_wolff()
@@ -256,6 +245,8 @@ def simulate(L, T, n_samples, *, algorithm="wolff", sweeps_between=None, n_equil
     L = check_L(L)
     T = check_T(T)
     n_samples = check_count(n_samples, "n_samples")
+    check_memory(n_samples * (L * L + 16), f"n_samples={n_samples}",
+                 f"{n_samples} snapshots of {L} x {L} int8 spins")
     algorithm = check_algorithm(algorithm)
     L = check_L(L, algorithm)
     sweeps_between = check_count(sweeps_between, "sweeps_between", 1, allow_none=True)

@@ -292,3 +292,179 @@ def test_diverging_course_loop_warns_too():
     net = Mine([8, 20, 3], seed=0)
     with pytest.warns(DivergenceWarning, match="saturated"):
         net.SGD([(x[:, None], t[:, None]) for x, t in zip(X, Y)], 3, 10, 1e6, verbose=False)
+
+
+# ------------------------------------------------------------------ isingmc
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import textwrap  # noqa: E402
+import time  # noqa: E402
+
+import isingmc  # noqa: E402
+from isingmc import checks as ising_checks  # noqa: E402
+
+
+def test_simulate_huge_L_refused_before_allocating():
+    with pytest.raises(ValueError, match=r"L=1000000 would need 1e\+03 GB"):
+        isingmc.simulate(L=10**6, T=2.0, n_samples=1)
+
+
+def test_simulate_huge_n_samples_refused():
+    with pytest.raises(ValueError, match=r"n_samples=1000000000000 would need .* GB"):
+        isingmc.simulate(L=28, T=2.0, n_samples=10**12)
+
+
+def test_generate_dataset_huge_counts_refused():
+    with pytest.raises(ValueError, match=r"n_train=1000000000.* would need .* GB"):
+        isingmc.generate_dataset(L=28, n_train=10**9)
+
+
+def test_labelled_snapshots_huge_count_refused():
+    with pytest.raises(ValueError, match=r"n_per_T=1000000000 would need .* GB"):
+        isingmc.labelled_snapshots(28, [1.5, 3.0], 10**9, seed=0)
+
+
+@pytest.mark.parametrize("bad,err,msg", [
+    (dict(T=float("nan")), ValueError, "T must be finite"),
+    (dict(T=True), TypeError, "T must be a temperature"),
+    (dict(L=2.5), TypeError, "L must be an integer"),
+    (dict(n_samples=0), ValueError, "n_samples must be >= 1"),
+    (dict(seed=-1), ValueError, "seed must be"),
+    (dict(seed=1.5), ValueError, "seed must be"),
+])
+def test_simulate_checks(bad, err, msg):
+    args = dict(L=8, T=2.0, n_samples=2)
+    args.update(bad)
+    with pytest.raises(err, match=msg):
+        isingmc.simulate(**args)
+
+
+def _module(name):
+    """isingmc.simulate is also the function's name: take the module from sys.modules."""
+    import importlib
+    importlib.import_module(name)
+    return sys.modules[name]
+
+
+def test_one_checks_module_is_used():
+    for name in ("isingmc.simulate", "isingmc.dataset", "isingmc.phase_data", "isingmc.exact"):
+        module = vars(_module(name))
+        assert module["check_L"] is ising_checks.check_L
+        for check in ("check_T", "check_count", "seed_sequence", "_check_temperatures", "_real",
+                      "_temperatures"):
+            assert check not in module or module[check] is getattr(ising_checks, check)
+    with pytest.raises(ValueError, match=r"temperatures\[1\] must be finite and > 0"):
+        isingmc.labelled_snapshots(4, [1.5, -2.0], 2, seed=0)
+    with pytest.raises(ValueError, match=r"T must be finite and > 0"):
+        isingmc.exact.energy_per_site([1.0, float("nan")])
+
+
+@pytest.mark.parametrize("algorithm", ["metropolis", "wolff", "swendsen-wang"])
+@pytest.mark.parametrize("sweeps_between", [2, 7])
+def test_chunked_kernel_calls_give_the_same_samples(monkeypatch, algorithm, sweeps_between):
+    sim = _module("isingmc.simulate")
+    args = dict(algorithm=algorithm, sweeps_between=sweeps_between, n_equilibration=11, seed=3)
+    whole = isingmc.simulate(8, 2.3, 9, **args)
+    monkeypatch.setattr(sim, "CHUNK_SITE_UPDATES", 3 * 64)      # 3 steps per compiled call
+    pieces = isingmc.simulate(8, 2.3, 9, **args)
+    np.testing.assert_array_equal(whole, pieces)
+
+
+def _python(code, **kwargs):
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=os.path.dirname(__file__),
+                            env=dict(os.environ, OPENBLAS_NUM_THREADS="1"), **kwargs)
+
+
+def test_huge_sweeps_between_can_be_interrupted():
+    proc = _python("""
+        import isingmc
+        isingmc.simulate(8, 2.3, 1, algorithm='metropolis', sweeps_between=2, n_equilibration=1)
+        print('ready', flush=True)
+        isingmc.simulate(64, 2.3, 1, algorithm='metropolis', sweeps_between=10**12,
+                         n_equilibration=0)
+        print('finished', flush=True)
+    """)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "finished" not in out and "KeyboardInterrupt" in err
+
+
+def test_generate_out_is_a_folder_fails_before_generating(tmp_path, monkeypatch, capsys):
+    import isingmc.__main__ as cli
+
+    def never(*args, **kwargs):
+        raise AssertionError("generated although --out cannot be written")
+    monkeypatch.setattr(cli, "generate_dataset", never)
+    assert cli.main(["generate", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "--out %s is a folder" % tmp_path in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    assert cli.main(["generate", "--out", str(tmp_path / "afile" / "d.pkl.gz")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert cli.main(["generate", "--out", "/proc/mcIsing.pkl.gz"]) == 2
+    assert "--out /proc/mcIsing.pkl.gz: cannot write to the folder /proc" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def _tiny_data():
+    x = np.ones((4, 16), np.int8)
+    y = np.arange(4) % 2
+    return ((x, y), (x, y), (x, y))
+
+
+def test_ising_files_follow_umask(tmp_path):
+    from isingmc.dataset import save_dataset, sidecar_path
+    path = _with_umask(0o022, lambda: save_dataset(_tiny_data(), tmp_path / "d.pkl.gz"))
+    for p in (path, sidecar_path(path)):
+        assert stat.S_IMODE(os.stat(p).st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "d.pkl.gz"]
+    assert load_data(path)[0][0].shape == (4, 16)
+
+
+@pytest.mark.parametrize("writer", ["isingmc", "nnlib"])
+def test_sigkill_while_writing_leaves_no_file(tmp_path, writer):
+    code = {
+        "isingmc": """
+            import sys, time, numpy as np
+            import isingmc.dataset as d
+            def slow(obj, f, protocol):
+                f.write(b'x' * 100000); f.flush()
+                print('writing', flush=True); time.sleep(60)
+            d.pickle.dump = slow
+            x = np.ones((4, 16), np.int8); y = np.arange(4) % 2
+            d.save_dataset(((x, y), (x, y), (x, y)), sys.argv[1])
+        """,
+        "nnlib": """
+            import sys, time
+            from nnlib.data import atomic_write
+            with atomic_write(sys.argv[1]) as tmp:
+                with open(tmp, 'wb') as f:
+                    f.write(b'x' * 100000); f.flush()
+                    print('writing', flush=True); time.sleep(60)
+        """}[writer]
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code),
+                             str(tmp_path / "out.pkl.gz")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_ising_temp_files_are_removed(tmp_path, monkeypatch):
+    import isingmc.dataset as d
+    stale = tmp_path / (".d.pkl.gz.%d.abcd.tmp" % 2**22)
+    stale.write_bytes(b"partial")
+    monkeypatch.delattr(d.os, "O_TMPFILE", raising=False)
+    d.save_dataset(_tiny_data(), tmp_path / "d.pkl.gz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "d.pkl.gz"]
