@@ -468,3 +468,30 @@ def test_stale_ising_temp_files_are_removed(tmp_path, monkeypatch):
     monkeypatch.delattr(d.os, "O_TMPFILE", raising=False)
     d.save_dataset(_tiny_data(), tmp_path / "d.pkl.gz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "d.pkl.gz"]
+
+
+# ------------------------------------------------------------------ playground CSV
+@pytest.mark.parametrize("x", ["1e308", "-1e308", "1e7"])
+def test_playground_csv_huge_x_leaves_the_widget_unchanged(x):
+    from nnlib.playground import Playground
+    pg = Playground()
+    before = pg.to_json()
+    content = ("x1,x2,label\n%s,1,a\n-1,2,b\n3,4,a\n5,6,b\n" % x).encode()
+    with pytest.raises(ValueError, match=r"row 2, column x1: '%s' is too large" % re.escape(x)):
+        pg.load_csv(content)
+    assert pg.to_json() == before
+    pg.step()                                  # still trains on the old data
+
+
+def test_playground_csv_nul_after_a_label_is_refused():
+    from nnlib.playground.csvdata import read_csv
+    content = b"x1,x2,label\n1,1,a\n2,2,a\x00\n3,4,b\n5,6,b\n"
+    with pytest.raises(ValueError, match=r"row 3, column label: 'a\\x00' contains the control"):
+        read_csv(content)
+
+
+def test_playground_csv_large_but_allowed_coordinates_train():
+    from nnlib.playground import Playground
+    pg = Playground()
+    pg.load_csv(b"x1,x2,label\n1e6,1,a\n-1e6,2,b\n3,4,a\n5,6,b\n2,2,b\n1,0,a\n")
+    pg.step()

@@ -6,8 +6,10 @@ Rules, chosen so that a spreadsheet's "save as CSV" works as it is:
 - UTF-8 text (a byte-order mark is fine); the separator is a comma, a semicolon or a tab;
 - a first row that is not numbers is a header and skipped; empty lines and lines starting with
   ``#`` are skipped;
-- every other row holds exactly three values: x1, x2 (numbers) and the label: a number, or a
-  class name; which problem the labels make is decided by ``settings.prepare_data``.
+- every other row holds exactly three values: x1, x2 (numbers of size at most ``MAX_ABS``, so that
+  the features x1^2, x1x2 and the drawn grid stay finite) and the label: a number, or a class name
+  without control characters (a NUL byte is not part of a name); which problem the labels make is
+  decided by ``settings.prepare_data``.
 
 A bad file raises a ``ValueError`` that says which row and column is wrong, so that the widget can
 show it and change nothing.
@@ -20,10 +22,11 @@ import numpy as np
 
 from .settings import prepare_data
 
-__all__ = ["read_csv", "MAX_BYTES", "MAX_POINTS"]
+__all__ = ["read_csv", "MAX_BYTES", "MAX_POINTS", "MAX_ABS"]
 
 MAX_BYTES = 2_000_000      # about 50 000 short rows; larger files are surely not meant for this
 MAX_POINTS = 5000          # each frame evaluates every point twice (training and test loss)
+MAX_ABS = 1e6              # |x1|, |x2| at most this: x1^2 and the grid's range stay finite
 
 
 def _text(content):
@@ -84,8 +87,16 @@ def read_csv(content):
             if not math.isfinite(value):
                 raise ValueError("row %d, column %s: %r is not a finite number"
                                  % (number, name, field))
+            if abs(value) > MAX_ABS:
+                raise ValueError("row %d, column %s: %r is too large; expected numbers between "
+                                 "-%g and %g (rescale the data, e.g. to [-6, 6])"
+                                 % (number, name, field, MAX_ABS, MAX_ABS))
         if fields[2] == "":
             raise ValueError("row %d: the label (third column) is empty" % number)
+        control = next((c for c in fields[2] if ord(c) < 32 or 127 <= ord(c) < 160), None)
+        if control is not None:
+            raise ValueError("row %d, column label: %r contains the control character %r; "
+                             "expected a number or a class name" % (number, fields[2], control))
         X.append(x)
         labels.append(fields[2])
         where.append(number)
