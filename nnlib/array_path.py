@@ -21,7 +21,7 @@ import numpy as np
 from . import examples, training
 from .checks import (all_finite, check_int, check_positive, check_regularisation, check_rows,
                      check_sizes)
-from .data import DataFileError, atomic_write
+from .data import DataFileError, atomic_write, npz_member
 from .optim import GradientStep
 
 __all__ = ["ArrayPath"]
@@ -179,11 +179,14 @@ class ArrayPath:
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
             raise DataFileError("%s is not a network saved by nnlib.Network.save (%s: %s)"
                                 % (path, type(err).__name__, err)) from None
+
+        def get(key):  # checks the array's header before reading it (no huge allocation)
+            return npz_member(f, key, path)
         with f:
             try:
-                if str(f["format"]) != FORMAT:
+                if str(get("format")) != FORMAT:
                     raise KeyError("format")
-                stored = f["sizes"]
+                stored = get("sizes")
                 if stored.ndim != 1 or stored.dtype.kind not in "iu":
                     raise DataFileError("%s: sizes must be a list of integers, got %s of dtype "
                                         "%s" % (path, stored.tolist(), stored.dtype))
@@ -191,15 +194,15 @@ class ArrayPath:
                     stored = check_sizes(stored.tolist(), "the sizes stored in %s" % path)
                 except ValueError as err:
                     raise DataFileError(str(err)) from None
-                config = {k: str(f[k]) for k in ("activation", "output", "cost", "init")}
-                dtype = np.dtype(str(f["dtype"]))
+                config = {k: str(get(k)) for k in ("activation", "output", "cost", "init")}
+                dtype = np.dtype(str(get("dtype")))
                 layers = {k for k in f.files if k[:1] in "bw" and k[1:].isdigit()}
                 if layers != {"%s%d" % (c, i) for c in "bw" for i in range(len(stored) - 1)}:
                     raise DataFileError("%s: sizes %r need the arrays b0..b%d and w0..w%d, the "
                                         "file holds %s" % (path, stored, len(stored) - 2,
                                                           len(stored) - 2, sorted(layers)))
-                biases = [f["b%d" % i] for i in range(len(stored) - 1)]
-                weights = [f["w%d" % i] for i in range(len(stored) - 1)]
+                biases = [get("b%d" % i) for i in range(len(stored) - 1)]
+                weights = [get("w%d" % i) for i in range(len(stored) - 1)]
             except KeyError as err:
                 raise DataFileError("%s is not a network saved by nnlib.Network.save "
                                     "(missing %s)" % (path, err)) from None

@@ -15,6 +15,7 @@ what they read, so a wrong file fails here with a clear message instead of deep 
 
 import gzip
 import hashlib
+import math
 import os
 import pickle
 import shutil
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .checks import MAX_BYTES, check_dtype, check_memory
+from .checks import MAX_BYTES, all_finite, check_dtype, check_memory
 from .examples import Examples
 from .safepickle import UnsafePickleError, safe_load
 
@@ -309,11 +310,39 @@ def _check_split(split, name, path):
                             f"{getattr(labels, 'shape', '')}")
     if len(images) != len(labels):
         raise DataFileError(f"{path}: {name} has {len(images)} images but {len(labels)} labels")
+    if not all_finite(images):
+        raise DataFileError(f"{path}: {name} images contain NaN or infinite values; expected "
+                            "finite pixel or spin values")
     if len(labels) and labels.min() < 0:
         raise DataFileError(f"{path}: {name} labels must be >= 0, found {labels.min()}")
 
 
 SPLITS = ("training", "validation", "test")
+
+
+def npz_member(z, key, source):
+    """``z[key]`` of an open ``np.load`` archive, after reading the array's header: an array that
+    claims more than ``MAX_BYTES``, or more bytes than the archive holds for it, raises
+    :class:`DataFileError` naming `source` before anything is allocated."""
+    info = z.zip.getinfo(key + ".npy")
+    with z.zip.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        readers = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
+        if version in readers:
+            shape, _, dtype = readers[version](member)
+        else:
+            shape, _, dtype = np.lib.format._read_array_header(member, version)
+    n_bytes = math.prod(int(n) for n in shape) * dtype.itemsize
+    if n_bytes > MAX_BYTES:
+        raise DataFileError(f"{source}: the array {key} claims shape {tuple(shape)} of {dtype} "
+                            f"({n_bytes / 1e9:.3g} GB, above the limit of {MAX_BYTES / 1e9:.3g} GB); "
+                            "expected a course data file")
+    if n_bytes > info.file_size:
+        raise DataFileError(f"{source}: the array {key} claims shape {tuple(shape)} of {dtype} "
+                            f"({n_bytes} bytes) but the file holds {info.file_size} bytes for it "
+                            "(truncated or corrupt)")
+    return z[key]
 
 
 def _load_npz(path):
@@ -323,7 +352,8 @@ def _load_npz(path):
                    if f"{name}_{part}" not in z.files]
         if missing:
             raise DataFileError(f"{path}: an .npz data set needs the arrays {missing}")
-        return tuple((z[f"{name}_images"], z[f"{name}_labels"]) for name in SPLITS)
+        return tuple((npz_member(z, f"{name}_images", path), npz_member(z, f"{name}_labels", path))
+                     for name in SPLITS)
 
 
 def load_data(path=None):
@@ -346,6 +376,9 @@ def load_data(path=None):
                 data = safe_load(f, source=str(path))
     except (DataFileError, UnsafePickleError):
         raise                                       # already name the file
+    except MemoryError as exc:                      # the pickle claims a huge object
+        raise DataFileError(f"{path}: not {kind} of the course: it claims an object larger than "
+                            "the memory of this machine (corrupt or not a data file)") from exc
     except (EOFError, OSError, zlib.error, zipfile.BadZipFile, pickle.UnpicklingError,
             ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError) as exc:
         # random bytes make the unpickler (or numpy) fail in many ways; all mean "not our file"
@@ -389,6 +422,11 @@ def _n_labels(data, n_labels, path, n_rows=0):
 
 def vectorized_result(j, n_labels=10):
     """A one-hot column vector: 1.0 in position `j`, 0.0 elsewhere (Nielsen's target format)."""
+    if isinstance(n_labels, bool) or not isinstance(n_labels, (int, np.integer)) or n_labels < 1:
+        raise ValueError(f"n_labels must be a positive integer, got {n_labels!r}")
+    check_memory(8 * int(n_labels), f"n_labels={n_labels}", "one target column")
+    if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < n_labels:
+        raise ValueError(f"j must be a label in 0..{n_labels - 1}, got {j!r}")
     e = np.zeros((n_labels, 1))
     e[j] = 1.0
     return e

@@ -495,3 +495,78 @@ def test_playground_csv_large_but_allowed_coordinates_train():
     pg = Playground()
     pg.load_csv(b"x1,x2,label\n1e6,1,a\n-1e6,2,b\n3,4,a\n5,6,b\n2,2,b\n1,0,a\n")
     pg.step()
+
+
+# ------------------------------------------------------------------ files that claim huge arrays
+def _npy_header_only(shape, descr):
+    import io
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue() + bytes(64)
+
+
+def test_npz_data_file_claiming_huge_arrays(tmp_path):
+    import zipfile
+    path = tmp_path / "claims.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        for name in ("training", "validation", "test"):
+            z.writestr(name + "_images.npy", _npy_header_only((10**7, 784), "<f4"))
+            z.writestr(name + "_labels.npy", _npy_header_only((10**7,), "<i8"))
+    with pytest.raises(DataFileError, match=r"claims.npz: the array training_images claims shape "
+                                            r"\(10000000, 784\) .*31.4 GB"):
+        load_data(path)
+
+
+def test_npz_data_file_claiming_more_than_it_holds(tmp_path):
+    import zipfile
+    path = tmp_path / "short.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        for name in ("training", "validation", "test"):
+            z.writestr(name + "_images.npy", _npy_header_only((1000, 784), "<f4"))
+            z.writestr(name + "_labels.npy", _npy_header_only((1000,), "<i8"))
+    with pytest.raises(DataFileError, match=r"short.npz: .*training_images.*holds .* bytes"):
+        load_data(path)
+
+
+def test_network_file_claiming_a_huge_layer(tmp_path):
+    import io
+    import zipfile
+    path = Network([3, 4, 2], seed=0).save(tmp_path / "net.npz")
+    with np.load(path) as f:
+        arrays = dict(f)
+    bad = tmp_path / "huge_layer.npz"
+    with zipfile.ZipFile(bad, "w") as z:
+        for key, value in arrays.items():
+            buf = io.BytesIO()
+            np.save(buf, value)
+            z.writestr(key + ".npy", _npy_header_only((100000, 100000), "<f8") if key == "w0"
+                       else buf.getvalue())
+    with pytest.raises(DataFileError, match=r"huge_layer.npz: the array w0 claims shape "
+                                            r"\(100000, 100000\) of float64 \(80 GB"):
+        Network.load(bad)
+
+
+def test_pickle_claiming_a_huge_object(tmp_path):
+    path = tmp_path / "bomb.pkl.gz"
+    path.write_bytes(gzip.compress(b"\x80\x04\x8e" + (10**13).to_bytes(8, "little") + b"abc"))
+    with pytest.raises(DataFileError, match="bomb.pkl.gz"):
+        load_data(path)
+
+
+def test_nan_images_in_a_data_file(tmp_path):
+    (x, y), val, test = _small_triple()
+    x = x.copy()
+    x[2, 1] = np.nan
+    path = _write_pickle(tmp_path / "nan.pkl.gz", ((x, y), val, test))
+    with pytest.raises(DataFileError, match=r"nan.pkl.gz: training images contain NaN"):
+        load_data(path)
+
+
+def test_vectorized_result_checks():
+    from nnlib.data import vectorized_result
+    with pytest.raises(ValueError, match=r"j must be a label in 0..9, got 10"):
+        vectorized_result(10)
+    with pytest.raises(ValueError, match=r"n_labels=1000000000000 would need"):
+        vectorized_result(0, n_labels=10**12)
+    np.testing.assert_array_equal(vectorized_result(3, 5)[:, 0], [0, 0, 0, 1, 0])
