@@ -1,5 +1,6 @@
 # The course in two commands:  make lab  (work)   make test  (check everything)
-# Everything runs inside .venv, created from the pinned requirements.lock.
+# Everything runs inside .venv, created from the pinned lock files: requirements-lab.lock for make lab (what the
+# notebooks need), requirements.lock (everything: tests, nbgrader, jax, playwright) for make setup / make test.
 
 PYTHON   ?= python3
 VENV     := .venv
@@ -7,13 +8,19 @@ PY       := $(VENV)/bin/python
 JOBS     ?= 2
 LAB_PORT ?= 8888
 LAB_ARGS ?=
+# make lab works in WORK: git-ignored copies of notebooks/ (tools/work_copy.py), served as LAB_ROOT
+# (e.g. make lab LAB_ROOT=build/student after make student)
+WORK     ?= work
+LAB_ROOT ?= $(WORK)
 # JupyterLab refuses to run as root unless told (containers, CI)
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # One BLAS thread per process for tests and notebooks: pytest -n 2 already keeps both cores busy, and
 # BLAS threads waiting for a busy core stall each other (an epoch measured 7x slower on 2 cores).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-# setup re-runs only when the lock file or pyproject.toml changed
-STAMP    := $(VENV)/.stamp-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+# Each install re-runs only when its lock file or pyproject.toml changed.  The full install contains the
+# lab's, so it sets both stamps: make lab after make test installs nothing.
+STAMP     := $(VENV)/.stamp-full-$(shell cat requirements.lock requirements-lab.lock pyproject.toml | sha256sum | cut -c1-16)
+LAB_STAMP := $(VENV)/.stamp-lab-$(shell cat requirements-lab.lock pyproject.toml | sha256sum | cut -c1-16)
 
 # nbgrader's course directory (see nbgrader_config.py), the assignment, and the student version
 COURSE     ?= build/course
@@ -27,31 +34,56 @@ SUBMISSIONS ?=
 NBGRADER := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/nbgrader
 NBGRADER_ARGS := --CourseDirectory.root="$(abspath $(COURSE))"
 
-.PHONY: setup lab test unit-tests notebook-tests nbgrader-tests notebooks student release autograde feedback \
-        bench data mnist lock clean
+.PHONY: setup setup-lab lab instructor-lab test unit-tests notebook-tests nbgrader-tests notebooks student \
+        release autograde feedback bench data mnist lock clean
 
 setup: $(STAMP)
+setup-lab: $(LAB_STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+# $(call install,LOCKFILE): the venv, the pinned packages, then the course's two packages (editable)
+define install
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 needed, found " + sys.version)'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(1)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+endef
+
+$(STAMP): requirements.lock requirements-lab.lock pyproject.toml
+	$(call install,requirements.lock)
 	rm -f $(VENV)/.stamp-*
+	touch $@ $(LAB_STAMP)
+
+$(LAB_STAMP): requirements-lab.lock pyproject.toml
+	$(call install,requirements-lab.lock)
+	rm -f $(VENV)/.stamp-lab-*
 	touch $@
 
-mnist: setup
-	$(PY) -m nnlib.data
+# a function call, not `python -m nnlib.data` (which makes Python warn about nnlib.data in sys.modules)
+mnist: setup-lab
+	$(PY) tools/fetch_mnist.py
 
 data/mcIsing.pkl.gz: | setup
 	$(PY) -m isingmc generate --out $@
 
 data: mnist data/mcIsing.pkl.gz
 
-# .venv/bin first on PATH: nbgrader's formgrader runs `alembic`, and a terminal in JupyterLab finds the venv
+# .venv/bin first on PATH: nbgrader's formgrader runs `alembic`, and a terminal in JupyterLab finds the venv.
+# notebook_shim (classic-notebook compatibility, not needed) would print a DeprecationWarning at every start.
+JUPYTER_LAB = PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
+    --ServerApp.port=$(LAB_PORT) --ServerApp.jpserver_extensions=notebook_shim=False $(ROOT_ARG)
+
+# The student's lab: only what the notebooks need, in work/ (copies that a course update does not conflict
+# with).  If make test installed nbgrader too, its instructor tools stay off here (make instructor-lab).
 lab: mnist
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
-	    --ServerApp.root_dir=notebooks $(ROOT_ARG) $(LAB_ARGS)
+	$(PY) tools/work_copy.py notebooks "$(WORK)"
+	$(JUPYTER_LAB) --ServerApp.root_dir="$(LAB_ROOT)" \
+	    --ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False \
+	    --ServerApp.jpserver_extensions=nbgrader.server_extensions.course_list=False $(LAB_ARGS)
+
+# The instructor's lab: everything installed (nbgrader), on the repository root so that the formgrader
+# reaches the course directory (build/course) of nbgrader_config.py.
+instructor-lab: setup mnist
+	$(JUPYTER_LAB) --ServerApp.root_dir=. $(LAB_ARGS)
 
 test: unit-tests notebook-tests nbgrader-tests
 
@@ -107,12 +139,14 @@ feedback: setup
 bench: data
 	@for script in benchmarks/*.py; do echo "== $$script"; $(TEST_ENV) $(PY) $$script || exit 1; done
 
-# Re-pin every package after a change to pyproject.toml (needs the package index).
+# Re-pin every package after a change to pyproject.toml (needs the package index); requirements-lab.lock is
+# the part of it that make lab installs (tools/lab_lock.py).
 lock:
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
 	build/lockenv/bin/pip install --quiet --disable-pip-version-check ".[dev,notebooks]"
 	{ sed -n '1,3p' requirements.lock; build/lockenv/bin/pip freeze --exclude nn-physics-course; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
+	build/lockenv/bin/python tools/lab_lock.py
 
 clean:
 	rm -rf build .pytest_cache

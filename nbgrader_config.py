@@ -25,6 +25,17 @@ c.ClearSolutions.enforce_metadata = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# The release carries no nbval markers (`# NBVAL_CHECK_OUTPUT`): tools/nbval_markers.py strips them first,
+# before nbgrader's checksums and gradebook see the cells.
+import importlib.util  # noqa: E402
+import sys  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("nbval_markers", os.path.join(ROOT, "tools", "nbval_markers.py"))
+nbval_markers = sys.modules.setdefault("nbval_markers", importlib.util.module_from_spec(_spec))
+if not hasattr(nbval_markers, "StripNbvalMarkers"):
+    _spec.loader.exec_module(nbval_markers)
+c.GenerateAssignment.preprocessors = nbval_markers.generate_assignment_preprocessors()
+
 # Grading runs every notebook top to bottom.  The longest cell (notebook 04's measured study) takes
 # about 80 s on a quiet 2-core machine; 600 s per cell leaves room for a loaded one, and a cell that
 # runs longer (a student's endless loop) is interrupted and recorded as an error instead of hanging.
