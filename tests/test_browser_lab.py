@@ -212,6 +212,9 @@ def test_playground_in_jupyterlab_at_laptop_width(tmp_path):
             root = _run_up_to_playground(page, n_cells)
             page.wait_for_function("() => document.querySelector('.nnpg-network')", timeout=60_000)
             root.scroll_into_view_if_needed()
+            # a live kernel shows the widget, not the still picture stored beside it
+            cell = root.locator("xpath=ancestor::div[contains(@class, 'jp-CodeCell')][1]")
+            assert cell.locator(".jp-RenderedImage").count() == 0
             view = root.locator(".nnpg-view")
             _check_layout(page, root, "1280_start")
 

@@ -172,3 +172,42 @@ def test_the_warm_up_compiles_without_touching_the_widget():
     widget._warm_kernel(pg)
     assert widget._WARM.is_set()
     assert all(np.array_equal(a, b) for a, b in zip(before, pg.net.weights)) and pg.epoch == 0
+
+
+# ---------------------------------------------------------------- the picture of a stored notebook
+
+@pytest.mark.parametrize("kwargs", [{}, {"preset": "multi-class"}, {"preset": "regression"},
+                                    {"hidden": (32,) * 10, "no_limits": True}])
+def test_the_widget_carries_a_picture_for_notebooks_read_without_a_kernel(kwargs):
+    import io
+
+    from PIL import Image
+
+    pg = Playground(**kwargs)
+    pg.step(5)
+    bundle = pg._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data      # the live widget first
+    png = data["image/png"]
+    assert 2_000 < len(png) < 80_000
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    assert img.size[0] >= 560 and img.size[1] >= 300
+    pixels = np.asarray(img).reshape(-1, 3).astype(int)
+    drawn = (pixels.sum(axis=1) < 740).mean()              # not white: maps, links, points
+    assert drawn > 0.25 and len(np.unique(pixels, axis=0)) > 30
+
+
+def test_the_picture_survives_stripping_the_widget_state():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from strip_widget_state import strip_widget_state
+
+    pg = Playground()
+    data = pg._repr_mimebundle_()
+    data = data[0] if isinstance(data, tuple) else data
+    nb = {"metadata": {"widgets": {}}, "cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "execute_result", "data": dict(data), "metadata": {}}]}]}
+    strip_widget_state(nb)
+    assert set(nb["cells"][0]["outputs"][0]["data"]) == {"text/plain", "image/png"}

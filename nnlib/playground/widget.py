@@ -12,6 +12,7 @@ from . import controls as ui
 from . import handlers, settings
 from .csvdata import read_csv
 from .engine import Engine
+from .snapshot import snapshot_png
 from .view import PlaygroundView, push_data, push_frame, readout
 
 __all__ = ["Playground"]
@@ -357,7 +358,16 @@ class Playground(Engine):
         handlers.connect(self)
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live widget's view, and beside it a PNG picture of the playground as it is
+        (``snapshot.snapshot_png``) that a notebook read without a kernel shows instead."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if data is not None:
+            try:
+                data["image/png"] = snapshot_png(self)
+            except Exception:             # a picture must never hide the widget
+                pass
+        return bundle
 
     def _offer_download(self):
         data = base64.b64encode(self.weights_npz_bytes()).decode("ascii")
