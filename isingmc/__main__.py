@@ -50,8 +50,8 @@ def main(argv=None):
     if fmt is None:
         fmt = "npz" if out.name.endswith(".npz") else "pickle"
     try:  # before hours of Monte Carlo: a folder, or a folder we cannot write to, fails now
-        check_output_path(args.out if args.out is not None else out, "--out",
-                          extra=(sidecar_path(out),))
+        check_output_path(args.out if args.out is not None else out, "--out")
+        check_output_path(sidecar_path(out), "--out (its JSON sidecar)")
     except (TypeError, ValueError) as err:
         print(f"python -m isingmc generate: error: {err}", file=sys.stderr)
         return 2

@@ -153,23 +153,20 @@ def seed_sequence(seed):
     return np.random.SeedSequence(seed)
 
 
-def check_output_path(path, name="--out", extra=()):
+def check_output_path(path, name="--out"):
     """A file path whose folder can be written (created if missing), checked before any work.
 
-    ``extra``: further file names written beside it (the JSON sidecar).  Nothing is created: the
-    probe is an anonymous temporary file in the nearest existing folder."""
+    Nothing is created: the probe is an anonymous temporary file in the nearest existing folder."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a file path, got {path!r}")
     text = os.fspath(path)
     path = Path(path)
     example = "data/mcIsing.pkl.gz"
+    if not text.strip():
+        raise ValueError(f"{name} is empty; expected a file path such as {example}")
     if text.endswith(("/", os.sep)) or path.is_dir():
         raise ValueError(f"{name} {text} is a folder; expected a file path such as "
-                         f"{path / 'mcIsing.pkl.gz' if text else example}")
-    for target in (path, *(Path(e) for e in extra)):
-        if target.is_dir():
-            raise ValueError(f"{name}: {target} is a folder, so the file {target.name} cannot be "
-                             "written there")
+                         f"{path / 'mcIsing.pkl.gz'}")
     folder = path.parent
     existing = folder
     while not existing.exists():

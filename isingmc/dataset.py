@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .checks import (ALGORITHMS, check_algorithm, check_count, check_L, check_memory, check_seed,
-                     check_temperatures)
+from .checks import (ALGORITHMS, check_algorithm, check_count, check_L, check_memory,
+                     check_output_path, check_seed, check_temperatures)
 from .simulate import COST_PER_SITE, RECORD_COST, fresh_chain, plan_chain
 
 __all__ = ["generate_dataset", "save_dataset", "sidecar_path", "DEFAULT_TEMPERATURES"]
@@ -234,6 +234,10 @@ def _remove_stale(path):
             pass
 
 
+# Linux: temporary files without a name (O_TMPFILE), linked into place when complete
+_USE_O_TMPFILE = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
 @contextlib.contextmanager
 def _atomic(path):
     """Yield a binary file in `path`'s folder; it becomes `path` only if the block completes.
@@ -245,7 +249,7 @@ def _atomic(path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = tmp = None
-    if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+    if _USE_O_TMPFILE:
         with contextlib.suppress(OSError):
             fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o666)   # the umask applies
     if fd is None:
@@ -304,7 +308,7 @@ def save_dataset(data, path, *, format=None, **metadata):
     Returns the path of the data file.
     """
     data = _check_data(data)
-    path = Path(path)
+    path = check_output_path(path, "path")
     if format is None:
         format = "npz" if path.name.endswith(".npz") else "pickle"
     if format not in ("pickle", "npz"):

@@ -79,6 +79,10 @@ def sha256sum(path, chunk_size=1 << 20):
     return digest.hexdigest()
 
 
+# Linux: temporary files without a name (O_TMPFILE), linked into place when complete
+USE_O_TMPFILE = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
 def _umask():
     """The process's umask, read without changing it where Linux shows it (/proc), else by the
     classic set-and-restore."""
@@ -145,7 +149,7 @@ def atomic_write(dest):
     fd, tmp = None, None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+        if USE_O_TMPFILE:
             try:
                 fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)  # the umask applies
             except OSError:

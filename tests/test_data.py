@@ -176,7 +176,7 @@ def test_unwritable_data_folder(monkeypatch, tmp_path, fake_mnist, offline):
 
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.delattr(data.os, "O_TMPFILE", raising=False)   # the named temporary file
+    monkeypatch.setattr(data, "USE_O_TMPFILE", False)   # the named temporary file
     monkeypatch.setattr(data.tempfile, "mkstemp", denied)
     with pytest.raises(PermissionError, match="Permission denied.*mnist.pkl.gz"):
         data.fetch_mnist(tmp_path / "readonly" / "mnist.pkl.gz")
