@@ -580,3 +580,23 @@ def test_vectorized_result_checks():
     with pytest.raises(ValueError, match=r"n_labels=1000000000000 would need"):
         vectorized_result(0, n_labels=10**12)
     np.testing.assert_array_equal(vectorized_result(3, 5)[:, 0], [0, 0, 0, 1, 0])
+
+
+def test_generate_can_be_interrupted_and_writes_nothing(tmp_path):
+    """Ctrl-C reaches the chains running in worker threads: they stop at their next chunk."""
+    out = tmp_path / "k" / "x.pkl.gz"
+    proc = subprocess.Popen([sys.executable, "-m", "isingmc", "generate", "--L", "64",
+                             "--n-train", "20000", "--out", str(out), "--quiet"],
+                            stderr=subprocess.PIPE, text=True, cwd=os.path.dirname(__file__),
+                            env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+    try:
+        time.sleep(3)
+        proc.send_signal(signal.SIGINT)
+        started = time.perf_counter()
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and time.perf_counter() - started < 15
+    assert "interrupted; nothing was written to %s" % out in err
+    assert not out.exists() and not out.with_suffix("").with_suffix(".json").exists()
