@@ -38,6 +38,7 @@ MAX_MINI_BATCH = 100
 N_SAMPLE_PICTURES = 10
 
 BLUE, ORANGE, RED = "#1f77b4", "#ff7f0e", "#c62828"
+BLUE_RGB = (31, 119, 180)
 
 
 class PanelView:
@@ -168,7 +169,62 @@ class PanelView:
         display(self.widget)
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live panel, and beside it a PNG picture of it (``snapshot_png``), which a
+        notebook read without a kernel shows instead of the widgets' ``VBox(...)`` text."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if data is not None:
+            try:
+                data["image/png"] = self.snapshot_png()
+            except Exception:              # a picture must never hide the panel
+                pass
+        return bundle
+
+    def snapshot_png(self):
+        """A still picture of the panel (Pillow): its settings, and the last run's accuracy per
+        epoch (test blue, training orange) with its status, or "not trained yet"."""
+        import io
+
+        from PIL import Image, ImageDraw
+
+        img = Image.new("RGB", (620, 190), "white")
+        draw = ImageDraw.Draw(img)
+        s, h = self.settings(), self.history
+        draw.text((8, 6), "Try your own layout (a picture of the panel: run the notebook to use "
+                  "it)", fill=(120, 120, 120))
+        draw.text((8, 24), "layout %s, %s hidden neurons, output %s + %s, init %s" % (
+            s["sizes"], s["activation"], s["output"], s["cost"], s["init"]), fill=(20, 20, 20))
+        draw.text((8, 40), "learning rate %.3g, %d epochs, mini-batches of %d, seed %d" % (
+            s["eta"], s["epochs"], s["mini_batch_size"], s["seed"]), fill=(20, 20, 20))
+        x0, y0, w, ht = 50, 64, 360, 110
+        draw.rectangle([x0, y0, x0 + w, y0 + ht], outline=(150, 150, 150))
+        for pct in (0, 50, 100):
+            y = y0 + ht - ht * pct / 100
+            draw.text((x0 - 34, y - 6), "%3d %%" % pct, fill=(90, 90, 90))
+        if h and h["epoch"]:
+            n = h["settings"]["epochs"]
+            for key, colour in (("train_accuracy", (255, 127, 14)), ("test_accuracy", BLUE_RGB)):
+                pts = [(x0 + w * e / max(n, 1), y0 + ht - ht * a) for e, a in
+                       zip(h["epoch"], h[key])]
+                if len(pts) > 1:
+                    draw.line(pts, fill=colour, width=2)
+                for x, y in pts:
+                    draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=colour)
+            lines = ["epoch %d/%d" % (h["epoch"][-1], n),
+                     "test accuracy %.1f %%" % (100 * h["test_accuracy"][-1]),
+                     "training accuracy %.1f %%" % (100 * h["train_accuracy"][-1]),
+                     "training cost %.4g" % h["train_cost"][-1]]
+            if h.get("stopped") or h.get("hint"):
+                lines.append("(see the status line: stopped or a hint)")
+        else:
+            lines = ["not trained yet:", "press Train"]
+        for k, line in enumerate(lines):
+            draw.text((x0 + w + 16, y0 + 4 + 16 * k), line, fill=(20, 20, 20))
+        draw.text((x0, y0 + ht + 4), "accuracy per epoch: test (blue), training (orange)",
+                  fill=(90, 90, 90))
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", optimize=True)
+        return buf.getvalue()
 
     def __repr__(self):
         return "TrainPanel(sizes=%r, %d training / %d test samples)" % (

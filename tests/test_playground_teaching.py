@@ -211,3 +211,50 @@ def test_the_picture_survives_stripping_the_widget_state():
         {"output_type": "execute_result", "data": dict(data), "metadata": {}}]}]}
     strip_widget_state(nb)
     assert set(nb["cells"][0]["outputs"][0]["data"]) == {"text/plain", "image/png"}
+
+
+# ---------------------------------------------------------------- notebook 01's JSON replay cell
+
+def test_replay_to_the_widgets_epoch_after_a_student_played():
+    """Notebook 01 replays the JSON state to the widget's epoch, whatever the student did
+    before: played (here 456 epochs), changed the learning rate, typed in a weight, reached a
+    "stop at test accuracy" target."""
+    pg = Playground(seed=0, stop_accuracy=0.9)
+    pg.step(100)
+    pg.controls["learning_rate"].value = 0.1
+    pg.step(100)
+    pg.set_weight(0, 1, 0, 0.7)
+    pg.step(256)
+    pg.step(150)                                            # the cell's own 150 epochs
+    copy = Playground.from_json(pg.to_json())
+    while copy.epoch < pg.epoch and not copy.diverged:
+        copy.step(epochs=pg.epoch - copy.epoch)
+    assert copy.epoch == pg.epoch
+    assert all(np.array_equal(a, b) for a, b in zip(copy.net.weights + copy.net.biases,
+                                                     pg.net.weights + pg.net.biases))
+
+
+# ---------------------------------------------------------------- progress bars
+
+def test_progress_bar_outside_a_notebook_writes_text_to_stdout(capsys):
+    from nnlib.progress import in_notebook, tqdm
+
+    assert not in_notebook()
+    for _ in tqdm(range(5), desc="steps"):
+        pass
+    out, err = capsys.readouterr()
+    assert "steps: 100%" in out and "5/5" in out and err == ""
+
+
+def test_progress_bar_in_a_stored_notebook_keeps_its_final_line(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from nnlib.progress import tqdm\nbar = tqdm(total=40, desc='training', unit='net')\n"
+        "for _ in range(4):\n    bar.update(10)\nbar.close()")]
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = [o["data"]["text/plain"] for o in nb.cells[0].outputs if "data" in o]
+    assert len(texts) == 1 and "training: 100%" in texts[0] and "40/40" in texts[0], texts
+    assert not [o for o in nb.cells[0].outputs if o.get("name") == "stderr"]

@@ -368,3 +368,19 @@ def test_panel_shows_the_hint_of_a_run_at_chance(data):
     assert "at chance" in panel.status.value and panel.progress.bar_style == "warning"
     good = make_panel(data, eta=3.0, epochs=2).train()
     assert good["hint"] is None
+
+
+def test_panel_carries_a_picture_for_notebooks_read_without_a_kernel(data):
+    from PIL import Image
+
+    panel = make_panel(data, epochs=2)
+    for trained in (False, True):
+        if trained:
+            panel.train()
+        bundle = panel._repr_mimebundle_()
+        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+        img = Image.open(io.BytesIO(bundle["image/png"])).convert("RGB")
+        assert img.size == (620, 190) and len(bundle["image/png"]) < 30_000
+        blue = (np.abs(np.asarray(img).astype(int) - [31, 119, 180]).sum(axis=2) < 30).sum()
+        assert (blue > 20) == trained                   # the test accuracy's line once trained
