@@ -14,7 +14,6 @@ The analysis of such data (crossings, finite-size fits, confusion scans, princip
 ``nnlib``, which takes plain arrays and knows nothing about the Ising model.
 """
 
-import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 

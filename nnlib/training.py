@@ -33,7 +33,7 @@ class DivergenceWarning(RuntimeWarning):
     infinite, grew far past its value at the start, or the outputs saturated at chance level."""
 
 
-GROWTH = 100.0     # a cost above GROWTH times its value at the start of SGD means divergence
+GROWTH = 100.0     # a cost above GROWTH * max(its value at the start of SGD, 0.1) means divergence
 PROBE_ROWS = 256   # training rows on which the start cost and saturation are measured
 SATURATED = 1e-3   # outputs this close to the bounds of sigmoid, tanh or softmax are saturated
 
@@ -200,7 +200,8 @@ class Run:
         trained = 0.0  # seconds of training (augmentation included, evaluation excluded)
         if self.n_epochs:
             with np.errstate(all="ignore"):
-                self.start_cost = self.net.total_cost(*self.probe)
+                self.start_cost = (self.net.total_cost(*self.probe)
+                                   + self.net.regularisation_cost(self.net.step_rule))
         try:
             for j in epoch_range:
                 started = time.perf_counter()
@@ -262,7 +263,7 @@ class Run:
         if not math.isfinite(self.cost):
             reason = "the cost became %s" % self.cost
         elif self.start_cost is not None and math.isfinite(self.start_cost) \
-                and self.cost > GROWTH * max(self.start_cost, 1e-3):
+                and self.cost > GROWTH * max(self.start_cost, 0.1):
             reason = ("the cost grew from %.3g at the start to %.3g"
                       % (self.start_cost, self.cost))
         else:

@@ -263,7 +263,8 @@ def test_diverging_run_warns(keywords, eta):
     from nnlib.training import DivergenceWarning
     X, Y, y = _three_classes()
     net = Network([8, 20, 3], seed=0, **keywords)
-    with pytest.warns(DivergenceWarning, match=r"Training stopped in epoch 0: .*eta = %s" % re.escape("%g" % eta)):
+    expected = r"Training stopped in epoch 0: .*eta = %s" % re.escape("%g" % eta)
+    with pytest.warns(DivergenceWarning, match=expected):
         history = net.SGD((X, Y), 5, 10, eta, test_data=(X, y), verbose=False)
     assert history["stopped"].startswith("Training stopped in epoch 0")
     assert all(np.all(np.isfinite(w)) and np.abs(w).max() < 100 for w in net.weights)
