@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .checks import MAX_BYTES, all_finite, check_dtype, check_memory
+from . import checks
+from .checks import all_finite, check_dtype, check_memory
 from .examples import Examples
 from .safepickle import UnsafePickleError, safe_load
 
@@ -326,7 +327,7 @@ SPLITS = ("training", "validation", "test")
 
 def npz_member(z, key, source):
     """``z[key]`` of an open ``np.load`` archive, after reading the array's header: an array that
-    claims more than ``MAX_BYTES``, or more bytes than the archive holds for it, raises
+    claims more than ``nnlib.checks.MAX_BYTES``, or more bytes than the archive holds for it, raises
     :class:`DataFileError` naming `source` before anything is allocated."""
     info = z.zip.getinfo(key + ".npy")
     with z.zip.open(info) as member:
@@ -338,9 +339,10 @@ def npz_member(z, key, source):
         else:
             shape, _, dtype = np.lib.format._read_array_header(member, version)
     n_bytes = math.prod(int(n) for n in shape) * dtype.itemsize
-    if n_bytes > MAX_BYTES:
+    if n_bytes > checks.MAX_BYTES:
         raise DataFileError(f"{source}: the array {key} claims shape {tuple(shape)} of {dtype} "
-                            f"({n_bytes / 1e9:.3g} GB, above the limit of {MAX_BYTES / 1e9:.3g} GB); "
+                            f"({n_bytes / 1e9:.3g} GB, above the limit of "
+                            f"{checks.MAX_BYTES / 1e9:.3g} GB, nnlib.checks.MAX_BYTES); "
                             "expected a course data file")
     if n_bytes > info.file_size:
         raise DataFileError(f"{source}: the array {key} claims shape {tuple(shape)} of {dtype} "
@@ -403,7 +405,7 @@ def load_data(path=None):
 def _n_labels(data, n_labels, path, n_rows=0):
     """Number of classes: given, or inferred as 1 + the largest label; every label must be below it.
 
-    ``n_rows`` one-hot rows of ``n_labels`` float64 each will be allocated: refused above MAX_BYTES."""
+    ``n_rows`` one-hot rows of ``n_labels`` float64 each will be allocated: refused above checks.MAX_BYTES."""
     if n_labels is not None and (isinstance(n_labels, bool)
                                  or not isinstance(n_labels, (int, np.integer)) or n_labels < 1):
         raise ValueError(f"n_labels must be a positive integer, got {n_labels!r}")
@@ -412,7 +414,7 @@ def _n_labels(data, n_labels, path, n_rows=0):
                             "expected at least one labelled example")
     largest = max(int(labels.max()) for _, labels in data if len(labels))
     if n_labels is None:
-        if 8 * n_rows * (largest + 1) > MAX_BYTES:
+        if 8 * n_rows * (largest + 1) > checks.MAX_BYTES:
             raise DataFileError(f"{path}: found label {largest}, so n_labels would be {largest + 1}: "
                                 f"{8 * n_rows * (largest + 1) / 1e9:.3g} GB of one-hot targets; "
                                 "expected labels 0..n_classes-1 (a class index, not a value)")
