@@ -113,22 +113,17 @@ student: release
 	rm -rf "$(STUDENT)" && mkdir -p "$(dir $(STUDENT))" && cp -r "$(COURSE)/release/$(ASSIGNMENT)" "$(STUDENT)"
 	@echo "student version: $(STUDENT)/"
 
-# Grade every submission in $(COURSE)/submitted (after SUBMISSIONS, if given, is copied there), then
-# write HTML feedback to $(COURSE)/feedback and the scores to $(COURSE)/grades.csv (make feedback).
+# Grade the new or changed submissions in $(COURSE)/submitted (after SUBMISSIONS, if given, is imported):
+# every solution cell runs in a bubblewrap sandbox, JOBS at a time (or on the Dask cluster at SCHEDULER),
+# and is scored outside it; then the scores go to nbgrader's gradebook, feedback to $(COURSE)/feedback and
+# $(COURSE)/grades.csv.  FORCE=1 grades everyone again.  See grading/ and the README, "For instructors".
+SCHEDULER ?=
+FORCE ?=
 autograde: data
 	test -d "$(COURSE)/release/$(ASSIGNMENT)" || $(MAKE) release COURSE="$(COURSE)"
-	@if [ -n "$(SUBMISSIONS)" ]; then \
-	    found=0; for dir in "$(SUBMISSIONS)"/*/; do \
-	        [ -d "$$dir" ] || continue; student=$$(basename "$$dir"); from="$$dir"; \
-	        if [ -d "$${dir}$(ASSIGNMENT)" ]; then from="$${dir}$(ASSIGNMENT)"; fi; \
-	        mkdir -p "$(COURSE)/submitted/$$student/$(ASSIGNMENT)"; \
-	        cp "$$from"/*.ipynb "$(COURSE)/submitted/$$student/$(ASSIGNMENT)/" || exit 1; \
-	        echo "submission of $$student: $$from"; found=1; \
-	    done; \
-	    if [ $$found = 0 ]; then echo "error: no student folders in SUBMISSIONS=$(SUBMISSIONS)" >&2; exit 1; fi; \
-	fi
-	$(TEST_ENV) $(NBGRADER) autograde $(ASSIGNMENT) --force $(NBGRADER_ARGS)
-	$(MAKE) feedback COURSE="$(COURSE)"
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(TEST_ENV) $(PY) -m grading autograde --course "$(COURSE)" \
+	    --assignment $(ASSIGNMENT) --jobs $(JOBS) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") \
+	    $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
 # HTML feedback and grades.csv from the gradebook (again after manual grading in the formgrader)
 feedback: setup

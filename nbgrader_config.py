@@ -36,8 +36,15 @@ if not hasattr(nbval_markers, "StripNbvalMarkers"):
     _spec.loader.exec_module(nbval_markers)
 c.GenerateAssignment.preprocessors = nbval_markers.generate_assignment_preprocessors()
 
-# Grading runs every notebook top to bottom.  The longest cell (notebook 04's measured study) takes
-# about 80 s on a quiet 2-core machine; 600 s per cell leaves room for a loaded one, and a cell that
+# Autograde never runs a submission: `make autograde` (python -m grading) runs each solution cell in a
+# sandbox and scores it outside; nbgrader's autograde step then only records those scores
+# (grading/nbgrader_scores.py replaces nbgrader's Execute).  Plain `nbgrader autograde` gives no points.
+from grading.nbgrader_scores import AUTOGRADE_PREPROCESSORS  # noqa: E402
+
+c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+
+# `nbgrader validate` (the student's check) still runs the notebook top to bottom.  The longest cell
+# (notebook 04's measured study) takes about 80 s on a quiet 2-core machine; 600 s per cell leaves room for a loaded one, and a cell that
 # runs longer (a student's endless loop) is interrupted and recorded as an error instead of hanging.
 c.Execute.timeout = 600
 c.Execute.interrupt_on_timeout = True

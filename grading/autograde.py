@@ -1,0 +1,194 @@
+"""``make autograde``: grade the new or changed submissions, record the scores in nbgrader, write feedback.
+
+1. Import ``SUBMISSIONS`` into ``COURSE/submitted`` (or take what ``nbgrader collect`` put there).
+2. Pick the students whose notebooks (or the grader, or the course seed) changed since their last
+   grading, all with ``force``.
+3. Draw the hidden inputs once (exercises/), run each student's solution cells in sandboxes, ``jobs`` at
+   a time or on a Dask cluster (execution.py), and score each result here, in this process, where no
+   student code runs (checks.py, exercises/).  One failing or hanging submission costs its own points
+   and nothing else.
+4. Write the scores (``COURSE/.grading/scores/STUDENT.json``), let nbgrader's autograde record them in the
+   gradebook (nbgrader_scores.py; only this process writes the gradebook), write each graded student's
+   feedback, and export ``COURSE/grades.csv``.
+"""
+
+import io
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import checks, execution, sandbox, submissions
+from .exercises import Score, all_exercises
+from .hidden import Course
+from .nbgrader_scores import AUTOGRADE_PREPROCESSORS, scores_path
+
+
+def _atomic_json(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def _npz_bytes(arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def prepare_inputs(course, exercises, log=print):
+    """The hidden inputs of every exercise: {solution_id: (public .npz bytes, public arrays, private)}."""
+    prepared = {}
+    for exercise in exercises:
+        start = time.perf_counter()
+        public, private = exercise.make_inputs(course)
+        prepared[exercise.solution_id] = (_npz_bytes(public), public, private)
+        log(f"hidden inputs of {exercise.solution_id}: {time.perf_counter() - start:.1f} s")
+    return prepared
+
+
+def limit_message(outcome, limits):
+    if outcome.killed == "wall":
+        return (f"your code was stopped after {limits.wall_seconds:.0f} s, the time limit of this exercise "
+                "(an endless loop, or far more training than needed?)")
+    if outcome.killed == "cpu":
+        return (f"your code was killed at a limit of this exercise ({limits.cpu_seconds:.0f} s of CPU time, "
+                f"{limits.memory_mb} MB of memory)")
+    return None
+
+
+def score_one(exercise, prepared, outcome):
+    """{grade_id: Score} for one sandbox outcome (None: the solution cell is missing)."""
+    if outcome is None:
+        return {gid: Score(0.0, points, f"the solution cell '{exercise.solution_id}' is missing from your "
+                                        "notebook (or the notebook could not be read)")
+                for gid, points in exercise.tests.items()}
+    _, public, private = prepared[exercise.solution_id]
+    stopped = limit_message(outcome, exercise.limits)
+    result = checks.load_result(outcome.result)
+    if stopped and not result:
+        return {gid: Score(0.0, points, stopped) for gid, points in exercise.tests.items()}
+    try:
+        return exercise.score(public, private, result)
+    except Exception as exc:        # a grader bug must not pass as the student's: say so
+        return {gid: Score(0.0, points, f"the grader failed on this exercise ({type(exc).__name__}: {exc}); "
+                                        "tell your instructor") for gid, points in exercise.tests.items()}
+
+
+def grade(course_dir, assignment, *, submissions_dir=None, jobs=2, scheduler=None, force=False,
+          seed=2026, data_dir=None, log=print):
+    """Grade, record and give feedback; returns {student: {notebook: {grade_id: Score}}} of this run."""
+    course_dir = Path(course_dir).resolve()
+    source = course_dir / "source" / assignment
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source} is missing: run `make release` first")
+    sandbox.check_available()
+    submitted = course_dir / "submitted"
+    if submissions_dir is not None:
+        submissions.import_submissions(submissions_dir, submitted, assignment, log=log)
+    students = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) \
+        if submitted.is_dir() else []
+    exercises = [e for e in all_exercises() if (source / (e.notebook + ".ipynb")).is_file()]
+    notebooks = sorted(p.name for p in source.glob("*.ipynb"))     # 01's written answer counts too
+    salt = f"{submissions.code_version()}:{seed}:{assignment}"
+    state_path = course_dir / ".grading" / "state.json"
+    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    prints = {s: submissions.fingerprint(submitted / s / assignment, notebooks, salt) for s in students}
+    todo = [s for s in students if force or state.get(s) != prints[s]]
+    log(f"{len(students)} student(s), {len(todo)} to grade"
+        + ("" if force else f" (new or changed; {len(students) - len(todo)} unchanged)"))
+    results = {}
+    if todo:
+        results = _run_and_score(course_dir, assignment, todo, exercises, Course(seed, data_dir), jobs,
+                                 scheduler, log)
+        _record(course_dir, assignment, todo, results, log)
+        for student in todo:
+            state[student] = prints[student]
+        _atomic_json(state_path, state)
+    _export(course_dir, log)
+    return results
+
+
+def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, scheduler, log):
+    start = time.perf_counter()
+    prepared = prepare_inputs(course, exercises, log)
+    if scheduler:
+        pool = execution.DaskPool(scheduler)
+        log(f"grading on the Dask cluster at {scheduler}")
+    else:
+        cache = execution.warm_numba_cache(course_dir / ".grading" / "numba-cache")
+        pool = execution.LocalPool(jobs, cache)
+        log(f"grading {jobs} sandbox(es) at a time on this machine")
+    results = {s: {} for s in todo}
+    futures = {}
+    try:
+        for student in todo:
+            parsed = {}
+            for exercise in exercises:
+                name = exercise.notebook + ".ipynb"
+                if name not in parsed:
+                    parsed[name] = submissions.read_notebook(course_dir / "submitted" / student / assignment / name)
+                code = submissions.solution_code(parsed[name], exercise.solution_id)
+                if code is None:
+                    results[student].setdefault(exercise.notebook, {}).update(score_one(exercise, prepared, None))
+                    continue
+                job = {"code": code, "driver": exercise.solution_id, "stub": exercise.stub}
+                future = pool.submit(job, exercise.solution_id, prepared[exercise.solution_id][0], exercise.limits)
+                futures[future] = (student, exercise)
+        done = 0
+        for future in pool.as_completed(list(futures)):
+            student, exercise = futures[future]
+            scores = score_one(exercise, prepared, future.result())
+            results[student].setdefault(exercise.notebook, {}).update(scores)
+            done += 1
+            if done % max(1, len(futures) // 10) == 0 or done == len(futures):
+                log(f"  {done}/{len(futures)} sandboxes done ({time.perf_counter() - start:.0f} s)")
+    finally:
+        pool.close()
+    for student in todo:
+        _atomic_json(scores_path(course_dir, student),
+                     {nb: {gid: s.__dict__ for gid, s in scores.items()} for nb, scores in results[student].items()})
+        total = sum(s.points for scores in results[student].values() for s in scores.values())
+        log(f"{student}: {total:g} autograded point(s)")
+    return results
+
+
+def _api(course_dir):
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(course_dir)
+    config.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+    return NbGraderAPI(config=config)
+
+
+def _record(course_dir, assignment, todo, results, log):
+    """nbgrader's autograde (no execution: ExternalScores) and feedback, for the students graded now."""
+    api = _api(course_dir)
+    for student in todo:
+        for step, call in (("autograde", api.autograde), ("feedback", api.generate_feedback)):
+            outcome = call(assignment, student, force=True) if step == "feedback" else \
+                call(assignment, student, force=True, create=True)
+            if not outcome.get("success"):
+                log(f"nbgrader {step} failed for {student}:\n{outcome.get('error') or outcome.get('log')}")
+
+
+def _export(course_dir, log):
+    """grades.csv: one row per student and assignment, as `nbgrader export` writes it."""
+    import subprocess
+    import sys
+
+    target = course_dir / "grades.csv"
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--to={target}",
+                             f"--CourseDirectory.root={course_dir}"], capture_output=True, text=True,
+                            cwd=str(course_dir))
+    if result.returncode != 0:
+        log("nbgrader export failed:\n" + result.stderr[-2000:])
+    else:
+        log(f"scores: {target}   feedback: {course_dir / 'feedback'}")

@@ -1,0 +1,201 @@
+"""Notebooks 02-04: decoding MNIST, backprop, and a better network."""
+
+import numpy as np
+
+from .. import checks
+from ..checks import Missing
+from ..sandbox import Limits
+from . import Exercise, Score
+
+
+# ------------------------------------------------------------------------------------------- 02
+def decode_inputs(course):
+    rng = course.rng("decode_and_reshape")
+    digits = rng.integers(0, 10, 40)
+    one_hot = np.zeros((40, 10, 1))
+    one_hot[np.arange(40), digits, 0] = 1.0
+    images = rng.random((6, 784, 1))
+    return {"one_hot": one_hot, "images": images}, {"digits": digits.astype(np.float64)}
+
+
+def decode_score(public, private, result):
+    scores = {}
+    try:
+        got = checks.floats_or_nan(result, "decode", (len(private["digits"]),))
+        wrong = np.flatnonzero(~(got == private["digits"]))
+        if np.any(np.isnan(got)):
+            message = "decode should return an int (not a bool, float or other object)"
+        elif wrong.size:
+            message = (f"decode gave the wrong digit for {wrong.size} of {got.size} one-hot columns "
+                       f"you had not seen, e.g. {int(got[wrong[0]])} for a {int(private['digits'][wrong[0]])}")
+        else:
+            message = None
+    except Missing:
+        message = checks.failure(result, "decode", "decode")
+    scores["test_decode"] = Score(0.0 if message else 1.0, 1.0,
+                                  message or f"decode: right on {len(private['digits'])} one-hot columns "
+                                             "you had not seen")
+    images = public["images"][:, :, 0].reshape(-1, 28, 28)
+    try:
+        got = checks.floats(result, "as_image", images.shape)
+        ok = np.array_equal(got, images)
+        transposed = np.array_equal(got, images.transpose(0, 2, 1))
+        message = None if ok else ("as_image: the image is transposed (pixels are read row by row)"
+                                   if transposed else "as_image: the pixels are not where row-by-row "
+                                                      "reading puts them")
+    except Missing:
+        message = checks.failure(result, "as_image", "as_image")
+    scores["test_as_image"] = Score(0.0 if message else 1.0, 1.0,
+                                    message or "as_image: right on images you had not seen")
+    return scores
+
+
+# ------------------------------------------------------------------------------------------- 03
+GRADIENT_SIZES = ([4, 5, 3], [6, 5, 4, 3], [3, 7, 2], [5, 4, 4, 4, 2], [8, 1, 3], [7, 6, 5, 4, 3, 2])
+TRAIN_EXAMPLES = 1000
+
+
+def backprop_inputs(course):
+    rng = course.rng("backprop")
+    public = {"n_cases": np.array(len(GRADIENT_SIZES))}
+    for k, sizes in enumerate(GRADIENT_SIZES):
+        p = "case%d_" % k
+        public[p + "sizes"] = np.array(sizes, dtype=np.float64)
+        for i, (n, m) in enumerate(zip(sizes[:-1], sizes[1:])):
+            public[p + "w%d" % i] = rng.normal(size=(m, n))
+            public[p + "b%d" % i] = rng.normal(size=(m, 1))
+        public[p + "x"] = rng.normal(size=(sizes[0], 1))
+        public[p + "y"] = np.eye(sizes[-1])[:, [int(rng.integers(sizes[-1]))]]
+    (train_x, train_y), _, _ = course.mnist()
+    rows = rng.choice(len(train_x), TRAIN_EXAMPLES, replace=False)
+    sizes = [784, 30, 10]
+    public.update(train_sizes=np.array(sizes, dtype=np.float64), train_x=train_x[rows].astype(np.float64),
+                  train_y=np.eye(10)[train_y[rows]], order=rng.permutation(TRAIN_EXAMPLES),
+                  eta=np.array(3.0), batch=np.array(10))
+    for i, (n, m) in enumerate(zip(sizes[:-1], sizes[1:])):
+        public["train_w%d" % i] = rng.normal(size=(m, n))
+        public["train_b%d" % i] = rng.normal(size=(m, 1))
+    return public, {}
+
+
+def _reference_network(public, prefix):
+    """The library's own Network with the given parameters (the grader's reference for backprop)."""
+    from nnlib import Network
+
+    sizes = [int(n) for n in public[prefix + "sizes"]]
+    net = Network(sizes)
+    net.weights = [public[prefix + "w%d" % i].copy() for i in range(len(sizes) - 1)]
+    net.biases = [public[prefix + "b%d" % i].copy() for i in range(len(sizes) - 1)]
+    return net
+
+
+def _finite_difference_error(net, x, y, nabla_b, nabla_w, eps=1e-5):
+    """Largest relative error of the given gradient against central differences of the cost."""
+    def cost():
+        return 0.5 * float(np.sum((net.feedforward(x) - y) ** 2))
+    worst = 0.0
+    for params, grads in ((net.biases, nabla_b), (net.weights, nabla_w)):
+        for p, g in zip(params, grads):
+            for index in np.ndindex(p.shape):
+                original = p[index]
+                p[index] = original + eps
+                plus = cost()
+                p[index] = original - eps
+                minus = cost()
+                p[index] = original
+                numerical = (plus - minus) / (2 * eps)
+                worst = max(worst, abs(g[index] - numerical) / max(abs(g[index]) + abs(numerical), 1e-6))
+    return worst
+
+
+def backprop_score(public, private, result):
+    tests = {}
+    n_cases = int(public["n_cases"])
+    message = None
+    try:
+        for k in range(n_cases):
+            p = "case%d_" % k
+            sizes = [int(n) for n in public[p + "sizes"]]
+            pairs = list(zip(sizes[:-1], sizes[1:]))
+            nabla_b = [checks.floats(result, p + "nb%d" % i, (m, 1)) for i, (n, m) in enumerate(pairs)]
+            nabla_w = [checks.floats(result, p + "nw%d" % i, (m, n)) for i, (n, m) in enumerate(pairs)]
+            net = _reference_network(public, p)
+            x, y = public[p + "x"], public[p + "y"]
+            error = _finite_difference_error(net, x, y, nabla_b, nabla_w)
+            ref_b, ref_w = net.backprop(x, y)
+            close = all(np.allclose(g, r, rtol=1e-6, atol=1e-9) for g, r in zip(nabla_b + nabla_w, ref_b + ref_w))
+            if error >= 1e-4 or not close:
+                message = (f"on a network with {len(sizes) - 2} hidden layer(s) that you had not seen, your "
+                           f"backprop disagrees with finite differences (relative error {error:.1e}, "
+                           "expected < 1e-4): check equations (2)-(5)")
+                break
+    except Missing:
+        message = checks.failure(result, "gradients", "MyNetwork.backprop")
+    tests["backprop_gradcheck"] = Score(0.0 if message else 3.0, 3.0, message or (
+        f"backprop: gradients right on {n_cases} networks you had not seen (one to four hidden layers), "
+        "checked against finite differences and the course's equations"))
+    try:
+        sizes = [int(n) for n in public["train_sizes"]]
+        got = [checks.floats(result, "trained_w%d" % i, (m, n)) for i, (n, m) in enumerate(zip(sizes[:-1], sizes[1:]))]
+        got += [checks.floats(result, "trained_b%d" % i, (m, 1)) for i, m in enumerate(sizes[1:])]
+        want = _reference_training(public)
+        difference = max(float(np.max(np.abs(g - w))) for g, w in zip(got, want))
+        message = None if difference < 1e-5 else (
+            f"after one epoch of SGD with your backprop, the weights differ from the course's by {difference:.1e} "
+            "(a correct backprop agrees to about 1e-12)")
+    except Missing:
+        message = checks.failure(result, "training", "training with MyNetwork.backprop")
+    tests["backprop_trains"] = Score(0.0 if message else 2.0, 2.0, message or (
+        f"training: one epoch of SGD on {TRAIN_EXAMPLES} MNIST images with your backprop lands on the "
+        "course's weights"))
+    return tests
+
+
+def _reference_training(public):
+    """One epoch of the course's SGD in the given order, the gradient of each mini-batch summed in one
+    matrix product (equal to the per-example sum; the library's tests check this to 1e-12)."""
+    net = _reference_network(public, "train_")
+    X, Y = public["train_x"], public["train_y"]
+    order, eta, m = public["order"], float(public["eta"]), int(public["batch"])
+    for start in range(0, len(order), m):
+        batch = order[start:start + m]
+        nabla_b, nabla_w = net.backprop_matrix(X[batch].T, Y[batch].T)
+        net.weights = [w - (eta / len(batch)) * g for w, g in zip(net.weights, nabla_w)]
+        net.biases = [b - (eta / len(batch)) * g for b, g in zip(net.biases, nabla_b)]
+    return net.weights + net.biases
+
+
+# ------------------------------------------------------------------------------------------- 04
+def improved_inputs(course):
+    (train_x, train_y), (val_x, val_y), _ = course.mnist()
+    rng = course.rng("improved_network")
+    start = int(rng.integers(1, 4)) * 10_000               # never the first 10 000 the notebook uses
+    return ({"train_x": train_x[start:start + 10_000], "train_y": train_y[start:start + 10_000],
+             "seed": np.array(int(rng.integers(10, 1000)))},
+            {"val_x": val_x, "val_y": val_y})
+
+
+def improved_score(public, private, result):
+    try:
+        net = checks.network(result, "net_", "the network improved_network returned")
+        if net.sizes[0] != 784 or net.sizes[-1] != 10:
+            raise Missing(f"an MNIST network has 784 inputs and 10 outputs, yours has sizes {net.sizes}")
+        accuracy = net.accuracy(private["val_x"], private["val_y"])
+        message = None if accuracy >= 0.96 else (
+            f"trained on 10 000 other training images with another seed, your recipe reaches {accuracy:.2%} "
+            "on the validation set, measured by the grader; expected at least 96 %")
+    except Missing as exc:
+        message = str(exc) or checks.failure(result, "net", "improved_network")
+    return {"test_improved_network": Score(0.0 if message else 3.0, 3.0, message or (
+        f"improved_network: trained on 10 000 other training images with another seed, {accuracy:.2%} on "
+        "the validation set, measured by the grader from the returned weights"))}
+
+
+EXERCISES = [
+    Exercise("02_mnist_data", "decode_and_reshape", {"test_decode": 1, "test_as_image": 1},
+             decode_inputs, decode_score, Limits(wall_seconds=60)),
+    Exercise("03_backprop", "backprop", {"backprop_gradcheck": 3, "backprop_trains": 2},
+             backprop_inputs, backprop_score, Limits(wall_seconds=120), stub=True),
+    Exercise("04_mnist_training", "improved_network", {"test_improved_network": 3},
+             improved_inputs, improved_score, Limits(wall_seconds=300)),
+]

@@ -1,0 +1,81 @@
+"""Runs one student's solution cell inside the sandbox, then the exercise's driver.
+
+This file, ``drivers.py`` and ``stub/`` are the only course code a sandbox can see (bound read-only at
+/grader).  Nothing here decides a grade: the driver calls the student's functions on the hidden inputs in
+/inputs and writes what they returned, as plain arrays, to /scratch/result.npz.  The grader reads that
+file in a process where no student code ran, checks every array and compares it with references it
+computes itself.  Whatever the student's code does to this process (rebinding names, AST transformers,
+objects whose == is always true, overridden methods) can only change these arrays, never a score.
+
+Usage (by grading/sandbox.py):  python -I /grader/runner.py /scratch/job.json
+"""
+
+import json
+import os
+import sys
+import traceback
+
+RESULT = "result.npz"
+MAX_TEXT = 400
+
+
+def _text(exc):
+    """One line about an exception: its type and the start of its message."""
+    try:
+        message = str(exc)
+    except BaseException:                      # a student's exception whose __str__ fails
+        message = "(message unavailable)"
+    line = "%s: %s" % (type(exc).__name__, message) if message else type(exc).__name__
+    return line[:MAX_TEXT]
+
+
+def _write(scratch, arrays):
+    import numpy as np
+
+    tmp = os.path.join(scratch, RESULT + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, os.path.join(scratch, RESULT))
+
+
+def main(job_path):
+    with open(job_path) as f:
+        job = json.load(f)
+    scratch = os.path.dirname(os.path.abspath(job_path))
+    sys.path[:0] = job["path"]                 # /grader (drivers) and, for 03, /grader/stub (no nnlib)
+    import numpy as np
+
+    import drivers
+
+    inputs = dict(np.load(job["inputs"], allow_pickle=False)) if job["inputs"] else {}
+    driver = getattr(drivers, job["driver"])
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        driver.prelude(namespace, inputs)
+    except Exception as exc:                   # the course's own setup failed: an infrastructure error
+        traceback.print_exc()
+        _write(scratch, {"error_kind": np.array("setup"), "error": np.array(_text(exc))})
+        return 3
+    try:
+        code = compile(job["code"], "<your solution cell>", "exec")
+        exec(code, namespace)
+    except SyntaxError as exc:
+        _write(scratch, {"error_kind": np.array("syntax"), "error": np.array(_text(exc))})
+        return 0
+    except BaseException as exc:               # NotImplementedError of the stub, SystemExit, ...
+        traceback.print_exc()
+        kind = "library" if type(exc).__name__ == "LibrarySolutionUsed" else "cell"
+        _write(scratch, {"error_kind": np.array(kind), "error": np.array(_text(exc))})
+        return 0
+    try:
+        arrays = driver.drive(namespace, inputs)   # each part records its own failure
+    except BaseException as exc:
+        traceback.print_exc()
+        kind = "library" if type(exc).__name__ == "LibrarySolutionUsed" else "call"
+        arrays = {"error_kind": np.array(kind), "error": np.array(_text(exc))}
+    _write(scratch, arrays)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,230 @@
+"""The grader's parts without nbgrader: the bubblewrap sandbox, the reading of results, the scorers.
+
+The sandbox tests run real ``bwrap`` (Debian's bubblewrap, installed by .ci/run).  A "solution cell" here
+reports what it saw by raising SystemExit with a message, which the runner records as the cell's error.
+"""
+
+import io
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grading import checks, sandbox, submissions
+from grading.exercises import mnist
+from grading.hidden import Course
+from grading.nbgrader_scores import visible_part
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = sandbox.Limits(wall_seconds=60)
+
+
+def npz(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    data = npz(one_hot=np.eye(10)[:, :, None], images=np.arange(2 * 784.0).reshape(2, 784, 1))
+    return sandbox.input_file("decode_and_reshape", data, tmp_path_factory.mktemp("inputs"))
+
+
+def run_cell(code, inputs, limits=FAST, stub=False):
+    outcome = sandbox.run({"code": code, "driver": "decode_and_reshape", "stub": stub}, inputs, limits)
+    return outcome, checks.load_result(outcome.result)
+
+
+def reported(code, inputs, **kwargs):
+    """What a cell reported with `raise SystemExit(repr(...))`."""
+    outcome, result = run_cell(code, inputs, **kwargs)
+    text = checks.text(result, "error")
+    assert text and text.startswith("SystemExit: "), (text, outcome.log)
+    return eval(text[len("SystemExit: "):])                 # noqa: S307  (our own repr of a dict)
+
+
+def test_a_driver_returns_plain_arrays(inputs):
+    code = "def decode(y):\n    return int(np.argmax(y))\ndef as_image(x):\n    return np.reshape(x, (28, 28))\n"
+    outcome, result = run_cell(code, inputs)
+    assert outcome.returncode == 0 and outcome.killed is None, outcome.log
+    assert np.array_equal(result["decode"], np.arange(10.0))
+    assert np.array_equal(result["as_image"], np.arange(2 * 784.0).reshape(2, 28, 28))
+
+
+def test_the_sandbox_sees_nothing_of_the_course(inputs):
+    code = f'''
+import os
+seen = {{p: os.path.exists(p) for p in [{str(ROOT / "data")!r}, {str(ROOT / "build")!r}, {str(ROOT / "tests")!r},
+        {str(ROOT / "grading" / "autograde.py")!r}, {str(ROOT / "notebooks")!r}, "/grader/runner.py",
+        {str(ROOT / "nnlib" / "network.py")!r}, {str(Path.home() / ".ssh")!r}]}}
+seen["uid"] = os.getuid()
+seen["cwd"] = os.getcwd()
+seen["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+raise SystemExit(repr(seen))
+'''
+    seen = reported(code, inputs)
+    assert not seen[str(ROOT / "data")] and not seen[str(ROOT / "build")] and not seen[str(ROOT / "tests")]
+    assert not seen[str(ROOT / "grading" / "autograde.py")] and not seen[str(ROOT / "notebooks")]
+    assert not seen[str(Path.home() / ".ssh")]
+    assert seen["/grader/runner.py"] and seen[str(ROOT / "nnlib" / "network.py")]
+    assert seen["uid"] != 0 and seen["cwd"] == "/scratch"
+    assert len(seen["processes"]) <= 3, seen["processes"]          # its own PID namespace
+
+
+def test_the_course_packages_are_read_only_and_absent_for_backprop(inputs):
+    code = f'''
+import os
+result = {{}}
+for path in [{str(ROOT / "nnlib" / "network.py")!r}, "/grader/drivers.py", "{inputs}".replace("{inputs.parent}", "/inputs")]:
+    try:
+        open(path, "a").close()
+        result[path] = "written"
+    except OSError as exc:
+        result[path] = type(exc).__name__
+import nnlib
+result["nnlib"] = nnlib.__file__
+raise SystemExit(repr(result))
+'''
+    seen = reported(code, inputs)
+    assert "written" not in seen.values(), seen
+    assert seen["nnlib"] == str(ROOT / "nnlib" / "__init__.py")
+    assert reported(code, inputs, stub=True)["nnlib"] == "/grader/stub/nnlib/__init__.py"
+
+
+def test_no_network(inputs):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    code = f'''
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=3)
+    outcome = "connected"
+except OSError as exc:
+    outcome = type(exc).__name__
+raise SystemExit(repr({{"outcome": outcome}}))
+'''
+    try:
+        assert reported(code, inputs)["outcome"] != "connected"
+        time.sleep(0.2)
+        assert not accepted
+    finally:
+        server.close()
+
+
+def test_a_hang_that_ignores_signals_is_killed_at_the_wall_limit(inputs):
+    code = ("import signal\nfor s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGXCPU):\n"
+            "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass\n")
+    start = time.monotonic()
+    outcome, result = run_cell(code, inputs, sandbox.Limits(wall_seconds=3))
+    assert outcome.killed == "wall" and result == {}
+    assert time.monotonic() - start < 30
+
+
+def test_memory_is_limited(inputs):
+    code = ("try:\n    block = bytearray(3 * 2**30)\n    got = 'allocated'\nexcept MemoryError:\n"
+            "    got = 'MemoryError'\nraise SystemExit(repr({'got': got}))\n")
+    assert reported(code, inputs, limits=sandbox.Limits(wall_seconds=60, memory_mb=2048))["got"] == "MemoryError"
+
+
+def test_a_symlinked_result_is_not_followed(inputs, tmp_path):
+    secret = tmp_path / "secret.npz"
+    secret.write_bytes(npz(decode=np.arange(10.0)))
+    code = f"import os\nos.symlink({str(secret)!r}, 'result.npz')\nos._exit(0)\n"
+    outcome, result = run_cell(code, inputs)
+    assert outcome.result is None and result == {}
+
+
+def test_results_are_plain_arrays_only():
+    with_object = io.BytesIO()
+    np.save(with_object, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    assert checks.load_result(b"not a zip") == {}
+    assert checks.load_result(npz(x=np.array([object()], dtype=object))) == {}
+    loaded = checks.load_result(npz(x=np.ones(3), name=np.array("relu")))
+    assert set(loaded) == {"x", "name"} and checks.text(loaded, "name") == "relu"
+    with pytest.raises(checks.Missing):
+        checks.floats({"x": np.array([1.0, np.nan])}, "x", (2,))
+    with pytest.raises(checks.Missing):
+        checks.floats({"x": np.ones(3)}, "x", (2,))
+
+
+def test_a_network_is_rebuilt_from_its_numbers_only():
+    from nnlib import Network
+
+    net = Network([4, 3, 2], seed=0, output="softmax", cost="cross-entropy")
+    arrays = {"n_sizes": np.array([4.0, 3, 2]), "n_activation": np.array("sigmoid"), "n_output": np.array("softmax"),
+              "n_cost": np.array("cross-entropy")}
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        arrays["n_w%d" % i], arrays["n_b%d" % i] = w, b
+    rebuilt = checks.network(checks.load_result(npz(**arrays)), "n_", "net")
+    X = np.random.default_rng(1).normal(size=(5, 4))
+    assert np.allclose(rebuilt.predict(X), net.predict(X))
+    arrays["n_activation"] = np.array("__import__('os')")
+    with pytest.raises(checks.Missing, match="activation"):
+        checks.network(arrays, "n_", "net")
+    arrays["n_activation"], arrays["n_w0"] = np.array("sigmoid"), np.ones((2, 2))
+    with pytest.raises(checks.Missing, match="layer 1"):
+        checks.network(arrays, "n_", "net")
+
+
+def test_backprop_scorer_against_its_own_reference():
+    """Right gradients score, gradients with a sign error do not (no sandbox: the scorer alone)."""
+    public, private = mnist.backprop_inputs(Course(seed=7))
+    result = {}
+    for k in range(int(public["n_cases"])):
+        p = "case%d_" % k
+        net = mnist._reference_network(public, p)
+        nabla_b, nabla_w = net.backprop(public[p + "x"], public[p + "y"])
+        for i, (gb, gw) in enumerate(zip(nabla_b, nabla_w)):
+            result[p + "nb%d" % i], result[p + "nw%d" % i] = gb, gw
+    for i, p in enumerate(mnist._reference_training(public)):
+        n = len(public["train_sizes"]) - 1
+        result[("trained_w%d" if i < n else "trained_b%d") % (i % n)] = p
+    scores = mnist.backprop_score(public, private, result)
+    assert scores["backprop_gradcheck"].points == 3 and scores["backprop_trains"].points == 2, scores
+    flipped = {k: -v if k.startswith("case") else v for k, v in result.items()}
+    assert mnist.backprop_score(public, private, flipped)["backprop_gradcheck"].points == 0
+    shifted = dict(result, trained_w0=result["trained_w0"] + 1e-3)
+    assert mnist.backprop_score(public, private, shifted)["backprop_trains"].points == 0
+
+
+def test_solution_code_is_read_as_data(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "a"}}, "source": ["x = 1\n", "y"]},
+                    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "a"}}, "source": "second"},
+                    {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "b"}}, "source": "text"}]}
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(nb))
+    parsed = submissions.read_notebook(path)
+    assert submissions.solution_code(parsed, "a") == "x = 1\ny"
+    assert submissions.solution_code(parsed, "b") is None and submissions.solution_code(parsed, "c") is None
+    path.write_text("{not json")
+    assert submissions.read_notebook(path) is None and submissions.solution_code(None, "a") is None
+
+
+def test_hidden_tests_are_cut_from_test_cells():
+    cell = "visible()\n### BEGIN HIDDEN TESTS\nsecret_check()\n### END HIDDEN TESTS\nprint('ok')\n"
+    out = visible_part(cell)
+    assert "secret_check" not in out and "visible()" in out and "print('ok')" in out
+
+
+def test_hidden_inputs_depend_on_the_course_seed_only():
+    a, _ = mnist.decode_inputs(Course(seed=1))
+    b, _ = mnist.decode_inputs(Course(seed=1))
+    c, _ = mnist.decode_inputs(Course(seed=2))
+    assert np.array_equal(a["one_hot"], b["one_hot"]) and not np.array_equal(a["one_hot"], c["one_hot"])
+
+
+def test_input_files_are_written_once_read_only(tmp_path):
+    path = sandbox.input_file("x", npz(a=np.ones(2)), tmp_path)
+    assert path == sandbox.input_file("x", npz(a=np.ones(2)), tmp_path)
+    assert not os.access(path, os.W_OK) or os.geteuid() == 0
+    assert oct(path.stat().st_mode & 0o777) == "0o444"
