@@ -501,6 +501,15 @@ def test_playground_csv_nul_after_a_label_is_refused():
         read_csv(content)
 
 
+def test_playground_csv_huge_regression_label_is_refused():
+    from nnlib.playground import Playground
+    pg = Playground()
+    before = pg.to_json()
+    with pytest.raises(ValueError, match=r"row 3, column label: '-1e308' is too large"):
+        pg.load_csv(b"x1,x2,label\n1,1,1\n2,2,-1e308\n3,4,0.5\n5,6,0.25\n1,3,2\n")
+    assert pg.to_json() == before
+
+
 def test_playground_csv_large_but_allowed_coordinates_train():
     from nnlib.playground import Playground
     pg = Playground()

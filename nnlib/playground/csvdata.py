@@ -7,9 +7,9 @@ Rules, chosen so that a spreadsheet's "save as CSV" works as it is:
 - a first row that is not numbers is a header and skipped; empty lines and lines starting with
   ``#`` are skipped;
 - every other row holds exactly three values: x1, x2 (numbers of size at most ``MAX_ABS``, so that
-  the features x1^2, x1x2 and the drawn grid stay finite) and the label: a number, or a class name
-  without control characters (a NUL byte is not part of a name); which problem the labels make is
-  decided by ``settings.prepare_data``.
+  the features x1^2, x1x2 and the drawn grid stay finite) and the label: a number (also at most
+  ``MAX_ABS``), or a class name without control characters (a NUL byte is not part of a name);
+  which problem the labels make is decided by ``settings.prepare_data``.
 
 A bad file raises a ``ValueError`` that says which row and column is wrong, so that the widget can
 show it and change nothing.
@@ -26,7 +26,8 @@ __all__ = ["read_csv", "MAX_BYTES", "MAX_POINTS", "MAX_ABS"]
 
 MAX_BYTES = 2_000_000      # about 50 000 short rows; larger files are surely not meant for this
 MAX_POINTS = 5000          # each frame evaluates every point twice (training and test loss)
-MAX_ABS = 1e6              # |x1|, |x2| at most this: x1^2 and the grid's range stay finite
+MAX_ABS = 1e6              # |x1|, |x2|, numeric labels at most this: x1^2, the grid, the loss
+                           # and the float32 picture of the points stay finite
 
 
 def _text(content):
@@ -112,6 +113,11 @@ def read_csv(content):
         if bad is not None:
             raise ValueError("row %d, column label: %r is not a finite number"
                              % (where[bad], labels[bad]))
+        bad = next((k for k, v in enumerate(numbers) if abs(v) > MAX_ABS), None)
+        if bad is not None:
+            raise ValueError("row %d, column label: %r is too large; expected numbers between "
+                             "-%g and %g (rescale the data)" % (where[bad], labels[bad], MAX_ABS,
+                                                                 MAX_ABS))
         y = np.array(numbers)
     else:
         y = np.array(labels, dtype=object)        # class names
