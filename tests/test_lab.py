@@ -40,7 +40,8 @@ def test_make_lab_serves_with_token(tmp_path):
     port, token = free_port(), "course-test-token"
     env = dict(os.environ, JUPYTER_TOKEN=token, JUPYTER_RUNTIME_DIR=str(tmp_path))
     log = open(tmp_path / "lab.log", "w")
-    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_PORT={port}", "LAB_ARGS=--no-browser"], cwd=ROOT,
+    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_PORT={port}", "LAB_ARGS=--no-browser",
+                             f"WORK={tmp_path / 'work'}"], cwd=ROOT,
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/api/status"
