@@ -107,7 +107,7 @@ class Chain:
                 self._call(1, left, out[r:r + 1] if store else None, e[r:r + 1], m[r:r + 1],
                            global_flip)
         else:
-            per_call = max(1, chunk // steps_between)                 # records per call
+            per_call = max(1, chunk // max(1, steps_between))         # records per call
             for r in range(0, n_records, per_call):
                 q = min(per_call, n_records - r)
                 self._call(q, steps_between, out[r:r + q] if store else None, e[r:r + q],
