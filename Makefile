@@ -76,6 +76,7 @@ JUPYTER_LAB = PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/jupyter lab --Ser
 # with).  If make test installed nbgrader too, its instructor tools stay off here (make instructor-lab).
 lab: mnist
 	$(PY) tools/work_copy.py notebooks "$(WORK)"
+	JUPYTER_CONFIG_PATH="$(abspath tools/student-lab)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	$(JUPYTER_LAB) --ServerApp.root_dir="$(LAB_ROOT)" \
 	    --ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False \
 	    --ServerApp.jpserver_extensions=nbgrader.server_extensions.course_list=False $(LAB_ARGS)

@@ -107,6 +107,20 @@ def lab(tmp_path, *make_args, target="lab"):
         stop(proc)
 
 
+INSTRUCTOR_PLUGINS = ("formgrader", "create-assignment", "course-list")
+
+
+def page_config(base, token):
+    """The page config JupyterLab's /lab page hands to the front end (which plugins are disabled)."""
+    status, body = get(f"{base}/lab", token)
+    assert status == 200
+    data = re.search(rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>', body, re.S)
+    config = json.loads(data.group(1))
+    disabled = config.get("disabledExtensions", [])
+    config["disabledExtensions"] = {name: True for name in disabled} if isinstance(disabled, list) else disabled
+    return config
+
+
 def put(url, token, model):
     request = urllib.request.Request(url, data=json.dumps(model).encode(), method="PUT",
                                      headers={"Authorization": f"token {token}",
@@ -137,6 +151,10 @@ def test_make_lab_works_in_a_copy_and_leaves_the_tracked_notebooks_alone(tmp_pat
         model["content"]["cells"][0]["source"] += "\n\nA student's note."
         assert put(f"{base}/api/contents/{name}", token, {"type": "notebook", "content": model["content"]}) == 200
         assert "A student's note." in (work / name).read_text()
+        # no instructor tools: nbgrader's lab plugins for them are off (when make test installed nbgrader)
+        disabled = page_config(base, token)["disabledExtensions"]
+        assert all(disabled.get(f"@jupyter/nbgrader:{name}") for name in INSTRUCTOR_PLUGINS), disabled
+        assert not disabled.get("@jupyter/nbgrader:assignment-list")              # the student's tools stay
         # the startup log does not alarm (no nbgrader error, no Runtime/DeprecationWarning)
         log = log_path.read_text()
         assert f"{base}/lab?token=" in log
@@ -166,6 +184,8 @@ def test_make_instructor_lab_serves_the_formgrader(tmp_path):
     with lab(tmp_path, target="instructor-lab") as (base, token, log_path):
         assert {"notebooks", "nbgrader_config.py"} <= listing(base, token)      # the repository root
         assert get(f"{base}/formgrader", token)[0] == 200
+        disabled = page_config(base, token)["disabledExtensions"]
+        assert not any(disabled.get(f"@jupyter/nbgrader:{name}") for name in INSTRUCTOR_PLUGINS), disabled
         assert not ALARMS.findall(log_path.read_text()), log_path.read_text()
 
 
