@@ -18,7 +18,7 @@ __all__ = ["snapshot_png"]
 
 NEG, MID, POS = np.array([245, 147, 34.]), np.array([232, 234, 235.]), np.array([8, 119, 189.])
 MAP = 260           # the large map's side in pixels
-HEIGHT = 330
+HEIGHT = 342
 
 
 def _rgb(values):
@@ -61,10 +61,10 @@ def snapshot_png(pg):
     d = pg.density
     multi = sizes[-1] > 1
     cols = len(sizes)
-    node = max(8, min(28, int(230 / max(sizes) / 1.35)))
+    node = max(8, min(28, int(232 / max(sizes) / 1.35)))
     dy = node * 1.35
     dx = max(node + 18, min(90, int((430 - 60 - node) / max(cols - 1, 1))))
-    left, top = 56, 58
+    left, top = 56, 70
     width = max(left + dx * (cols - 1) + node + 30, 300) + MAP + 20
     img = Image.new("RGB", (width, HEIGHT), "white")
     draw = ImageDraw.Draw(img)
