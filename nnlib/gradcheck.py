@@ -136,6 +136,13 @@ def diagnose(network, x, y):
     product in (5), gradients never set, wrong shapes) to name it; a slip it cannot name still
     gets the equation and layer.  Exceptions raised by the student's code are left to reach the
     student, whose traceback points at the line."""
+    net, x, y = _checked(network, x, y)
+    ref = _Reference(net, x, y)
+    return _verdict(ref, net.backprop(x, y))  # the student's code, called once
+
+
+def _checked(network, x, y):
+    """(float64 copy of the network, x, y as float64 columns), or a clear error."""
     net = _float64_copy(network)
     x = examples.column(x, net.sizes[0], "x").astype(np.float64)
     if x.shape[1] != 1:
@@ -144,8 +151,11 @@ def diagnose(network, x, y):
     if not np.all(np.isfinite(x)):
         raise ValueError("x contains NaN or infinite values")
     y = examples.target_column(y, net.sizes[-1]).astype(np.float64)
-    ref = _Reference(net, x, y)
-    returned = net.backprop(x, y)  # the student's code, called once
+    return net, x, y
+
+
+def _verdict(ref, returned):
+    """The Diagnosis of what a backprop ``returned``, against the reference ``ref``."""
     found = _structure(returned, ref)
     if found is not None:
         return found

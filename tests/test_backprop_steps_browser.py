@@ -1,0 +1,232 @@
+"""The step-by-step backprop view in JupyterLab, as a student uses it, driven by headless Chromium.
+
+JupyterLab (not only Voila) is where notebook 03 runs: the test starts a lab on 127.0.0.1 with a
+token, opens a notebook holding a student's backprop with a slip (sigma' missing in (3)), runs it,
+then walks Forward and Back through the steps and checks what is drawn: the numbers at the neurons
+equal the library's (a^l in the forward steps, delta^l = nabla_b in the backward ones), the
+student's values sit beside them, and the step of the first difference is marked with the
+diagnosis.  Screenshots go to build/browser/.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+BUILD = ROOT / "build" / "browser"
+TOKEN = "backprop-steps-test"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SIZES, X, Y = [2, 3, 2], [0.5, -1.0], 0
+CELL = f'''\
+import numpy as np
+from nnlib import Network
+from nnlib.network import sigmoid, sigmoid_prime
+from nnlib.playground.backprop_steps import BackpropSteps
+
+
+class MyNetwork(Network):
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation, activations, zs = x, [x], []
+        for b, w in zip(self.biases, self.weights):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
+        nabla_b[-1], nabla_w[-1] = delta, np.dot(delta, activations[-2].T)
+        for l in range(2, self.num_layers):
+            delta = np.dot(self.weights[-l + 1].T, delta)          # sigma'(z) forgotten
+            nabla_b[-l], nabla_w[-l] = delta, np.dot(delta, activations[-l - 1].T)
+        return nabla_b, nabla_w
+
+
+BackpropSteps(MyNetwork({SIZES}, seed=0), np.array({X}), {Y})
+'''
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _notebook(folder):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(CELL)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = Path(folder) / "steps.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _reference():
+    """What the page must show: a^l (forward steps) and delta^l (backward), the library's, and
+    the student's delta^1 (without sigma'(z^1))."""
+    from nnlib import Network
+
+    net = Network(SIZES, seed=0)
+    x, y = np.reshape(X, (-1, 1)), np.eye(SIZES[-1])[:, [Y]]
+    a = [x]
+    for b, w in zip(net.biases, net.weights):
+        a.append(1 / (1 + np.exp(-(w @ a[-1] + b))))
+    nabla_b, _ = net.backprop(x, y)
+    mine1 = net.weights[1].T @ nabla_b[1]
+    return a, nabla_b, mine1
+
+
+@pytest.fixture
+def lab(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OPENBLAS_NUM_THREADS="1",
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    log = open(BUILD / "lab_backprop_steps.log", "wb")
+    _notebook(tmp_path)
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
+           f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={tmp_path}",
+           "--ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False",
+           "--ServerApp.jpserver_extensions=nbgrader.server_extensions.course_list=False",
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI runners
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with code {proc.returncode}; see "
+                                   f"{BUILD / 'lab_backprop_steps.log'}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("jupyter lab did not start listening within 90 s")
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/lab/tree/steps.ipynb?token={TOKEN}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+def _shown(view, cls):
+    """{key: text} of the SVG texts of class ``cls`` in the view."""
+    return view.evaluate("(v, cls) => Object.fromEntries([...v.querySelectorAll('text.' + cls)]"
+                         ".map(t => [t.getAttribute('data-key'), t.textContent]))", cls)
+
+
+def test_backprop_steps_in_jupyterlab(lab):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    a, nabla_b, mine1 = _reference()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            console = []
+            page.on("console", lambda m: console.append(m.text))
+            page.goto(lab, timeout=180_000, wait_until="domcontentloaded")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
+            page.wait_for_function("() => document.body.innerText.includes('(ipykernel) | Idle')",
+                                   timeout=180_000)
+            prompt = page.locator(".jp-Notebook .jp-Cell >> nth=0").locator(".jp-InputPrompt")
+            for attempt in range(3):  # a run sent while the kernel still connects can be lost
+                page.click(".jp-Notebook .jp-Cell >> nth=0 >> .jp-InputArea-editor")
+                page.keyboard.press("Control+Enter")   # run the cell, as a student does
+                try:
+                    page.wait_for_function("p => p.innerText.trim() !== '[ ]:'",
+                                           arg=prompt.element_handle(), timeout=20_000)
+                    break
+                except Exception:
+                    if attempt == 2:
+                        raise
+            try:
+                page.wait_for_selector(".nnbp-view svg.nnbp-network", timeout=120_000)
+            except Exception:
+                page.screenshot(path=str(BUILD / "backprop_steps_timeout.png"))
+                raise AssertionError("the view did not appear; page errors: %s; console: %s"
+                                     % (errors, console[-20:]))
+            view = page.locator(".nnbp-view").element_handle()
+            counter = page.locator(".nnbp-counter")
+            title = page.locator(".nnbp-title")
+            L = len(SIZES) - 1
+            assert counter.inner_text() == "step 1 of %d" % (3 * L)
+            assert page.locator(".nnbp-back").is_disabled()
+            page.locator(".nnbp-view").screenshot(path=str(BUILD / "backprop_steps_start.png"))
+
+            def expect(values, mine=None):
+                shown = _shown(view, "nnbp-value")
+                assert sorted(shown) == sorted(values), shown
+                for key, want in values.items():
+                    assert float(shown[key]) == pytest.approx(want, rel=2e-3), (key, shown)
+                if mine is not None:
+                    got = _shown(view, "nnbp-mine")
+                    for key, want in mine.items():
+                        assert float(got[key].split()[-1]) == pytest.approx(want, rel=2e-3), got
+
+            forward = page.locator(".nnbp-forward")
+            back = page.locator(".nnbp-back")
+            # (1), layer 1 and 2: a^l at each neuron
+            for l in range(1, L + 1):
+                assert title.inner_text().startswith("(1) feedforward, layer %d" % l)
+                expect({"%d,%d" % (l, j): a[l][j, 0] for j in range(SIZES[l])})
+                forward.click()
+            # (2) at the output: delta^L, the student's equal to it
+            assert title.inner_text().startswith("(2) output error")
+            expect({"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])},
+                   {"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])})
+            assert not page.locator(".nnbp-view text.nnbp-differs").count()
+            forward.click()
+            # (3) at layer 1: the first difference, marked, with the diagnosis
+            assert title.inner_text().startswith("(3) error one layer back: delta^1")
+            assert "first difference" in title.inner_text()
+            expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])},
+                   {"1,%d" % j: mine1[j, 0] for j in range(SIZES[1])})
+            assert page.locator(".nnbp-view text.nnbp-mine.nnbp-differs").count() == SIZES[1]
+            assert page.locator(".nnbp-diagnosis").inner_text().startswith(
+                "equation (3), layer 1: your delta^1 equals (w^2)^T delta^2 without the factor "
+                "sigma'(z^1)")
+            page.locator(".nnbp-view").screenshot(path=str(BUILD / "backprop_steps_first_difference.png"))
+            # Back returns to (2), where nothing differs; Forward to the end, then it stops
+            back.click()
+            assert title.inner_text().startswith("(2) output error")
+            assert page.locator(".nnbp-diagnosis").inner_text() == ""
+            for _ in range(3 * L):
+                if forward.is_disabled():
+                    break
+                forward.click()
+            assert counter.inner_text() == "step %d of %d" % (3 * L, 3 * L)
+            assert title.inner_text().startswith("(4), (5) gradients, layer 1")
+            expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])})
+            assert page.locator(".nnbp-view path.nnbp-link.nnbp-differs").count() == SIZES[1] * SIZES[0]
+            # nothing overflows the notebook at laptop width
+            box = page.locator(".nnbp-view svg.nnbp-network").bounding_box()
+            panel = page.locator(".jp-NotebookPanel").bounding_box()
+            assert box["x"] + box["width"] <= panel["x"] + panel["width"], (box, panel)
+            assert not errors, errors
+        finally:
+            browser.close()
