@@ -248,12 +248,12 @@ def _atomic(path):
     process is gone.  Either way the file gets the permissions the umask gives a new file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(path)
     fd = tmp = None
     if _USE_O_TMPFILE:
         with contextlib.suppress(OSError):
             fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o666)   # the umask applies
     if fd is None:
-        _remove_stale(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
                                    dir=path.parent)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions

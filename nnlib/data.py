@@ -141,8 +141,9 @@ def atomic_write(dest):
     A crash, a KeyboardInterrupt or a failed check inside the block leaves `dest` untouched and
     leaves no temporary file.  On Linux the temporary file has no name at all (``O_TMPFILE``; the
     yielded path is ``/proc/self/fd/N``) and is linked into the folder only once complete, so even
-    SIGKILL cannot leave a partial file behind.  Elsewhere it is ``.<name>.<pid>.XXXX.part``,
-    removed by the next ``atomic_write`` to `dest` once its process is gone.  The file gets the
+    SIGKILL cannot leave a partial file behind (only a kill in the microseconds between naming the
+    complete file and renaming it could).  Elsewhere it is ``.<name>.<pid>.XXXX.part``.  Either
+    kind of leftover is removed by the next ``atomic_write`` to `dest` once its process is gone.  The file gets the
     permissions the user's umask gives a new file (0644 with umask 022).
     """
     dest = Path(dest)
@@ -150,13 +151,13 @@ def atomic_write(dest):
     fd, tmp = None, None
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(dest)
         if USE_O_TMPFILE:
             try:
                 fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)  # the umask applies
             except OSError:
                 fd = None  # a file system without O_TMPFILE: the named fallback below
         if fd is None:
-            _remove_stale_parts(dest)
             fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".part",
                                        dir=folder)
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
