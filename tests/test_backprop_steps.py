@@ -101,5 +101,6 @@ def test_the_widget_carries_json_state():
     assert state["diagnosis"].startswith("equation (3), layer 1:")
     assert len(state["steps"]) == 6 and state["x"] == [0.5, -1.0]
     assert "export default" in str(BackpropSteps._esm)
+    assert repr(view).startswith("BackpropSteps: 6 steps through equations (1)-(5) on a [2, 3, 2]")
     with pytest.raises(TypeError, match="nnlib.Network"):
         BackpropSteps("net", np.ones(2), 0)

@@ -200,3 +200,10 @@ class BackpropSteps(anywidget.AnyWidget):
         self.student = verdict is not None
         self.x = [float(v) for v in np.asarray(x, dtype=float).ravel()]
         self.diagnosis = "" if verdict is None else verdict.message
+
+    def __repr__(self):
+        """What a reader of the stored notebook sees in place of the view (no kernel there)."""
+        return ("BackpropSteps: %d steps through equations (1)-(5) on a %s network%s (run the "
+                "notebook to step through them)" % (len(self.steps), self.sizes,
+                                                     ", with your backprop's values beside the "
+                                                     "reference" if self.student else ""))
