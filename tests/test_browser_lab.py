@@ -206,6 +206,11 @@ def test_playground_in_jupyterlab_at_laptop_width(tmp_path):
             # the kernel is up and idle before the cells are run
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                    state="attached", timeout=120_000)
+            # read before running: the stored playground cell shows its picture, not VBox(...)
+            stored = page.locator(".jp-CodeCell", has_text="pg = Playground(seed=0)").first
+            stored.scroll_into_view_if_needed()
+            stored.locator(".jp-RenderedImage img").first.wait_for(timeout=30_000)
+            assert "VBox(children" not in stored.locator(".jp-OutputArea").inner_text()
             no_news = page.locator(".jp-toast-button", has_text="No")
             if no_news.count():
                 no_news.first.click()               # the "Jupyter news?" toast
@@ -257,6 +262,12 @@ def test_playground_in_jupyterlab_at_laptop_width(tmp_path):
 
             page.set_viewport_size({"width": 1400, "height": 900})
             _check_layout(page, root, "1400_deep")
+            # 1280 px with the side bar closed: the notebook is wider, nothing may be cut either
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser'], "
+                         "[data-id='filebrowser']").first.click()
+            page.wait_for_timeout(500)
+            _check_layout(page, root, "1280_sidebar_closed")
             assert not errors, errors
         finally:
             browser.close()
