@@ -46,12 +46,13 @@ def test_the_steps_show_the_librarys_numbers(sizes):
             for key, entry in s["links"].items():
                 _, j, k = map(int, key.split(","))
                 assert entry["ref"] == pytest.approx(nabla_w[l - 1][j, k], rel=1e-12, abs=1e-15)
-        assert len(s["lines"]) == sizes[l] * (1 + (sizes[l - 1] if s["equation"] == "(4)-(5)" else 0))
+        per_neuron = 1 + (sizes[l - 1] if s["equation"] == "(4)-(5)" else 0)
+        assert len(s["lines"]) == sizes[l] * per_neuron
     # one line by hand: z^1_1 = w^1_11 x_1 + ... + b^1_1, written with the numbers
     first, w = out[0]["lines"][0], net.weights[0][0, 0]
     assert first.startswith("z^1_1 = %s*" % ("(%.4g)" % w if w < 0 else "%.4g" % w))
-    assert first.endswith("a^1_1 = sigma(%.4g) = %.4g" % ((net.weights[0] @ a[0] + net.biases[0])[0, 0],
-                                                         a[1][0, 0]))
+    z11 = (net.weights[0] @ a[0] + net.biases[0])[0, 0]
+    assert first.endswith("a^1_1 = sigma(%.4g) = %.4g" % (z11, a[1][0, 0]))
 
 
 @pytest.mark.parametrize("slip, sizes, first", [
@@ -104,3 +105,5 @@ def test_the_widget_carries_json_state():
     assert repr(view).startswith("BackpropSteps: 6 steps through equations (1)-(5) on a [2, 3, 2]")
     with pytest.raises(TypeError, match="nnlib.Network"):
         BackpropSteps("net", np.ones(2), 0)
+    with pytest.raises(ValueError, match="at most 8 neurons"):
+        BackpropSteps(Network([784, 30, 10], seed=0), np.zeros(784), 3)

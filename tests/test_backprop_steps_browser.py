@@ -67,7 +67,8 @@ def _notebook(folder):
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(CELL)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     path = Path(folder) / "steps.ipynb"
     nbformat.write(nb, str(path))
     return path
@@ -210,7 +211,8 @@ def test_backprop_steps_in_jupyterlab(lab):
             assert page.locator(".nnbp-diagnosis").inner_text().startswith(
                 "equation (3), layer 1: your delta^1 equals (w^2)^T delta^2 without the factor "
                 "sigma'(z^1)")
-            page.locator(".nnbp-view").screenshot(path=str(BUILD / "backprop_steps_first_difference.png"))
+            page.locator(".nnbp-view").screenshot(
+                path=str(BUILD / "backprop_steps_first_difference.png"))
             # Back returns to (2), where nothing differs; Forward to the end, then it stops
             back.click()
             assert title.inner_text().startswith("(2) output error")
@@ -222,7 +224,8 @@ def test_backprop_steps_in_jupyterlab(lab):
             assert counter.inner_text() == "step %d of %d" % (3 * L, 3 * L)
             assert title.inner_text().startswith("(4), (5) gradients, layer 1")
             expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])})
-            assert page.locator(".nnbp-view path.nnbp-link.nnbp-differs").count() == SIZES[1] * SIZES[0]
+            links = page.locator(".nnbp-view path.nnbp-link.nnbp-differs")
+            assert links.count() == SIZES[1] * SIZES[0]
             # nothing overflows the notebook at laptop width
             box = page.locator(".nnbp-view svg.nnbp-network").bounding_box()
             panel = page.locator(".jp-NotebookPanel").bounding_box()

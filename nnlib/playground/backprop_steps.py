@@ -27,6 +27,7 @@ from ..gradcheck import ATOL, RTOL, _as_array, _checked, _Reference, _verdict
 __all__ = ["BackpropSteps", "steps"]
 
 HERE = pathlib.Path(__file__).parent
+MAX_NEURONS = 8  # per layer: the diagram and the lines of a step stay readable
 
 
 def _f(v):
@@ -101,7 +102,8 @@ def steps(network, x, y):
                             _f(ref.z[l][j, 0]), _f(ref.a[l][j, 0])))
             neurons["%d,%d" % (l, j)] = _entry(ref.a[l][j, 0], None)
         out.append(dict(equation="(1)", layer=l, neurons=neurons, links={}, lines=lines,
-                        title="(1) feedforward, layer %d: z^%d = w^%d a^%d + b^%d, a^%d = sigma(z^%d)"
+                        title="(1) feedforward, layer %d: z^%d = w^%d a^%d + b^%d, "
+                        "a^%d = sigma(z^%d)"
                         % (l, l, l, l - 1, l, l, l)))
     for l in range(L, 0, -1):                                                      # (2), (3)
         lines, neurons = [], {}
@@ -121,8 +123,9 @@ def steps(network, x, y):
                 terms = " + ".join("%s*%s" % (_term(ref.w[l + 1][k, j]),
                                               _term(ref.delta[l + 1][k, 0]))
                                    for k in range(ref.delta[l + 1].shape[0]))
-                line = "delta^%d_%d = (sum_k w^%d_k%d delta^%d_k) sigma'(z^%d_%d) = (%s)*%s = %s" % (
-                    l, j + 1, l + 1, j + 1, l + 1, l, j + 1, terms, _term(prime[j, 0]), _f(d))
+                line = ("delta^%d_%d = (sum_k w^%d_k%d delta^%d_k) sigma'(z^%d_%d) = (%s)*%s = %s"
+                        % (l, j + 1, l + 1, j + 1, l + 1, l, j + 1, terms, _term(prime[j, 0]),
+                           _f(d)))
             if mine is not None:
                 line += "   yours: %s%s" % (_f(mine[j, 0]), "  <- differs" if bad[j, 0] else "")
             lines.append(line)
@@ -191,6 +194,11 @@ class BackpropSteps(anywidget.AnyWidget):
     x = traitlets.List().tag(sync=True)          # the input a^0, drawn at the input neurons
 
     def __init__(self, network, x, y, **kwargs):
+        sizes = getattr(network, "sizes", None)
+        if isinstance(sizes, list) and max(sizes) > MAX_NEURONS:
+            raise ValueError("BackpropSteps draws small networks, at most %d neurons per layer "
+                             "(every step lists one line per neuron and link); got sizes %s"
+                             % (MAX_NEURONS, sizes))
         all_steps, verdict = steps(network, x, y)
         super().__init__(**kwargs)
         self.sizes = list(network.sizes)
