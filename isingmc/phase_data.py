@@ -8,12 +8,15 @@ same snapshots without the labels.  This module makes that data set:
 * :func:`temperature_grid`: temperatures dense near T_C (``isingmc.exact.T_C``), sparse far from it;
 * :func:`phase_labels`: 0 (ordered) below T_C, 1 (disordered) above;
 * :func:`labelled_snapshots`: independent Markov chains (:func:`isingmc.simulate`), one per
-  temperature, returning a :class:`PhaseData` (spins, temperature and label of every snapshot).
+  temperature, returning a :class:`PhaseData` (spins, temperature and label of every snapshot);
+* :func:`sweeps_between_for_grid`: the spacing between snapshots for every temperature of a grid,
+  from the autocorrelation times measured once on the largest lattice (:class:`SpacingProbe`).
 
 The analysis of such data (crossings, finite-size fits, confusion scans, principal components) lives in
 ``nnlib``, which takes plain arrays and knows nothing about the Ising model.
 """
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -25,7 +28,7 @@ from .checks import (check_count, check_L, check_memory, check_real, check_seed,
 from .simulate import simulate
 
 __all__ = ["ORDERED", "DISORDERED", "temperature_grid", "phase_labels", "PhaseData",
-           "labelled_snapshots"]
+           "labelled_snapshots", "SpacingProbe", "sweeps_between_for_grid"]
 
 #: Label of the ordered phase (T < T_C), output neuron 0 of the phase networks.
 ORDERED = 0
@@ -158,3 +161,64 @@ def labelled_snapshots(L, temperatures, n_per_T, *, seed, T_c=T_C, algorithm="wo
     T = np.repeat(grid, n_per_T)
     return PhaseData(spins=spins, temperatures=T, labels=phase_labels(T, T_c), grid=grid,
                      T_c=T_c, info=[r[1] for r in results])
+
+
+@dataclass
+class SpacingProbe:
+    """What :func:`sweeps_between_for_grid` measured and chose.
+
+    ``temperatures`` the probed grid temperatures (the two next to T_c, then the two nearest
+    T_c - window and T_c + window); ``tau_abs_m``, ``tau_energy`` their integrated autocorrelation
+    times in steps of the algorithm; ``critical`` / ``outside`` the steps between snapshots for
+    |T - T_c| < window and elsewhere; ``sweeps_between`` one spacing per grid temperature, ready for
+    :func:`labelled_snapshots`.
+    """
+    L: int
+    window: float
+    temperatures: np.ndarray
+    tau_abs_m: np.ndarray
+    tau_energy: np.ndarray
+    critical: int
+    outside: int
+    sweeps_between: list
+
+
+def sweeps_between_for_grid(L, temperatures, *, T_c=T_C, window=0.35, seed=7, algorithm="wolff",
+                            factor=2.0, minimum=2):
+    """Steps between snapshots for every temperature of a grid, from one probe on lattice ``L``.
+
+    Why: left alone (``sweeps_between=None``), :func:`isingmc.simulate` runs a pilot of thousands of
+    steps for *every* chain to measure tau_int; for a study with dozens of temperatures, several
+    sizes and separate training and test chains those pilots cost more than the snapshots.  The
+    autocorrelation time is largest on the largest lattice and next to T_c (critical slowing down),
+    so one probe there bounds it for every chain.  Four pilot chains (seeded with ``seed``) measure
+    tau_int of |m| and of the energy: at the grid temperatures just below and just above ``T_c``,
+    and at those nearest ``T_c - window`` and ``T_c + window``.  Temperatures with
+    |T - T_c| < ``window`` get ``max(minimum, ceil(factor * tau))`` steps with tau the larger time
+    measured next to T_c; the others the same with the larger time measured at the window's edges.
+    With ``factor = 2`` successive snapshots are correlated by at most about e^-2 in the slowest
+    observable.  Pass ``L`` = the largest lattice of the study.
+    """
+    L = check_L(L, algorithm)
+    grid = check_temperatures(temperatures, increasing=True)
+    T_c = check_T(T_c, "T_c")
+    window = check_real(window, "window", positive=True)
+    factor = check_real(factor, "factor", positive=True)
+    minimum = check_count(minimum, "minimum")
+    seed = check_seed(seed, allow_none=False)
+    below, above = grid[grid < T_c], grid[grid > T_c]
+    if below.size == 0 or above.size == 0:
+        raise ValueError(f"temperatures must hold grid points on both sides of T_c = {T_c:.5g}, "
+                         f"got {grid.min():.5g} .. {grid.max():.5g}")
+    probe_T = np.array([below.max(), above.min(), grid[np.argmin(np.abs(grid - (T_c - window)))],
+                        grid[np.argmin(np.abs(grid - (T_c + window)))]])
+    tau_m, tau_e = np.empty(4), np.empty(4)
+    for k, T in enumerate(probe_T):
+        _, info = simulate(L, float(T), 1, algorithm=algorithm, seed=seed, return_info=True)
+        tau_m[k], tau_e[k] = info["tau_abs_m"], info["tau_energy"]
+    tau = np.maximum(tau_m, tau_e)
+    critical = max(minimum, math.ceil(factor * tau[:2].max()))
+    outside = max(minimum, math.ceil(factor * tau[2:].max()))
+    spacing = [critical if abs(T - T_c) < window else outside for T in grid]
+    return SpacingProbe(L=L, window=window, temperatures=probe_T, tau_abs_m=tau_m, tau_energy=tau_e,
+                        critical=critical, outside=outside, sweeps_between=spacing)

@@ -12,7 +12,8 @@ This module holds the pieces that need labels:
   softmax outputs, trained with :meth:`nnlib.Network.SGD` (cosine schedule, optional per-epoch
   augmentation such as random lattice symmetries);
 * :func:`fit_threshold`: the best classifier that sees one number per sample (e.g. |m|), the fair
-  comparison for what the network learned.
+  comparison for what the network learned; :func:`threshold_crossing` measures it like the network
+  (test accuracy and the crossing of its outputs).
 
 Label 0 is the low-temperature side (output neuron 0), label 1 the high-temperature side.  Every
 random step takes a ``seed``; the same seed gives the same result.
@@ -24,9 +25,10 @@ import numpy as np
 
 from ._arrays import as_1d, as_float_array, groups
 from .checks import check_int, check_positive, make_rng
+from .crossing import CrossingResult, crossing_with_error
 
 __all__ = ["phase_labels", "resample_within_temperature", "phase_network", "train_phase_network",
-           "ThresholdClassifier", "fit_threshold"]
+           "ThresholdClassifier", "fit_threshold", "ThresholdResult", "threshold_crossing"]
 
 
 def phase_labels(temperatures, T_c):
@@ -168,3 +170,34 @@ def fit_threshold(values, labels):
     else:
         threshold = 0.5 * (v[kk - 1] + v[kk])
     return ThresholdClassifier(threshold=float(threshold), high_label=high_label)
+
+
+@dataclass
+class ThresholdResult:
+    """:func:`threshold_crossing`: the fitted classifier, its test accuracy and its crossing."""
+    classifier: ThresholdClassifier
+    accuracy: float
+    crossing: CrossingResult
+
+
+def threshold_crossing(train_values, train_labels, test_values, test_labels, test_temperatures, *,
+                       n_boot=200, seed=None):
+    """A one-number classifier measured like the network: fit on the training set, then the test
+    accuracy and the crossing T* of its outputs with an error (:func:`nnlib.crossing.crossing_with_error`).
+
+    Why: to ask whether a network learned more than |m| (or the energy), the threshold on that number
+    (:func:`fit_threshold`) is put through the same analysis.  A threshold has no probabilities, so
+    its two "outputs" are hard: (1, 0) where it predicts label 0 and (0, 1) where it predicts 1;
+    their averages over the test samples at each temperature are the fractions predicted in each
+    phase, which cross where half the samples are called ordered.
+    """
+    classifier = fit_threshold(train_values, train_labels)
+    v = as_1d(test_values, "test_values")
+    y = np.asarray(test_labels)
+    if y.shape != v.shape:
+        raise ValueError(f"test_labels must have the shape of test_values {v.shape}, got {y.shape}")
+    pred = classifier.predict(v)
+    outputs = np.stack([pred == 0, pred == 1], axis=1).astype(float)
+    return ThresholdResult(classifier=classifier, accuracy=float(np.mean(pred == y)),
+                           crossing=crossing_with_error(test_temperatures, outputs, n_boot=n_boot,
+                                                        seed=seed))

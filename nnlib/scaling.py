@@ -10,7 +10,9 @@ L / xi, i.e. through the scaling variable x = t L^{1/nu} with t = (T - T_c) / T_
   every L, but only with the right T_c: :func:`fit_collapse` finds the T_c for which the curves of
   all sizes fall onto one.
 
-:func:`reduced_temperature` and :func:`scaling_variable` give t and x.  Everything takes plain
+:func:`fit_collapse_sizes` does the same from one curve per lattice size (e.g. the Binder
+ratios of :func:`nnlib.pca.binder_ratio`), starting from the crossing of the smallest and largest
+size.  :func:`reduced_temperature` and :func:`scaling_variable` give t and x.  Everything takes plain
 arrays and an explicit T_c.
 """
 
@@ -21,9 +23,10 @@ import numpy as np
 
 from ._arrays import as_1d, as_float_array
 from .checks import check_int, check_positive
+from .crossing import find_crossing
 
 __all__ = ["FiniteSizeFit", "fit_finite_size", "reduced_temperature", "scaling_variable",
-           "CollapseFit", "fit_collapse"]
+           "CollapseFit", "fit_collapse", "fit_collapse_sizes"]
 
 
 @dataclass
@@ -233,3 +236,68 @@ def fit_collapse(T, L, y, errors, *, T_c_guess, window=1.0, nu=1.0, degree=4, se
     return CollapseFit(T_c=centre, T_c_error=error, curvature_error=curvature_error, chi2=chi2,
                        dof=dof, nu=nu, window=window, coefficients=coef, used=used,
                        per_boot=per_boot)
+
+
+def _curve(curve, L):
+    """(T, y, errors, boot or None) of one size's curve: an object with attributes ``T``, ``U``,
+    ``error`` and ``boot`` (:class:`nnlib.pca.BinderRatio`) or a tuple (T, y, errors[, boot])."""
+    if all(hasattr(curve, a) for a in ("T", "U", "error")):
+        parts = (curve.T, curve.U, curve.error, getattr(curve, "boot", None))
+    elif isinstance(curve, (tuple, list)) and len(curve) in (3, 4):
+        parts = tuple(curve) + (None,) * (4 - len(curve))
+    else:
+        raise TypeError(f"curves[{L}] must be a BinderRatio-like object (T, U, error, boot) or a "
+                        f"tuple (T, y, errors[, boot]), got {type(curve).__name__}")
+    T = as_1d(parts[0], f"curves[{L}].T", min_size=2)
+    y = as_1d(parts[1], f"curves[{L}].y")
+    s = as_1d(parts[2], f"curves[{L}].errors")
+    if not T.size == y.size == s.size:
+        raise ValueError(f"curves[{L}]: T, y and errors must have the same length, got {T.size}, "
+                         f"{y.size}, {s.size}")
+    boot = None
+    if parts[3] is not None:
+        boot = as_float_array(parts[3], f"curves[{L}].boot")
+        if boot.ndim != 2 or boot.shape[1] != T.size:
+            raise ValueError(f"curves[{L}].boot must have shape (n_boot, {T.size}), got {boot.shape}")
+    return T, y, s, boot
+
+
+def fit_collapse_sizes(curves, *, T_c_guess=None, window=1.0, nu=1.0, degree=4, search=0.1):
+    """:func:`fit_collapse` of one curve per lattice size: ``curves`` maps L -> curve.
+
+    A curve is what :func:`nnlib.pca.binder_ratio` returns (attributes ``T``, ``U``, ``error``,
+    ``boot``) or a tuple (T, y, errors) or (T, y, errors, boot).  The points of all sizes are
+    stacked in increasing L, each with its L, and so are the bootstrap rows (then every curve needs
+    them, with the same number of rows), so the error of T_c is the spread over the resamples.
+
+    Why a starting point from a crossing: a dimensionless quantity (a Binder ratio) takes the same
+    value on every lattice at T_c, so the curves of the smallest and the largest size cross close
+    to it (:func:`nnlib.crossing.find_crossing`, which needs both sizes on the same temperatures);
+    that crossing is the ``T_c_guess`` unless one is given.  It uses no prior knowledge of T_c.
+    """
+    if not hasattr(curves, "items"):
+        raise TypeError(f"curves must be a mapping {{L: curve}}, got {type(curves).__name__}")
+    if len(curves) < 2:
+        raise ValueError(f"curves must hold at least 2 lattice sizes, got {len(curves)}")
+    for L in curves:
+        check_positive(L, "every L (key of curves)")
+    sizes = sorted(curves)
+    parts = {L: _curve(curves[L], L) for L in sizes}
+    boots = [parts[L][3] for L in sizes]
+    if any(b is None for b in boots) and not all(b is None for b in boots):
+        raise ValueError("curves must either all carry bootstrap rows (boot) or none")
+    if boots[0] is not None and len({b.shape[0] for b in boots}) > 1:
+        raise ValueError("the curves' bootstrap rows must be equally many for every size, got "
+                         f"{[b.shape[0] for b in boots]}")
+    if T_c_guess is None:
+        (T1, y1, _, _), (T2, y2, _, _) = parts[sizes[0]], parts[sizes[-1]]
+        if T1.shape != T2.shape or np.any(T1 != T2):
+            raise ValueError(f"the curves of L = {sizes[0]} and L = {sizes[-1]} must share their "
+                             "temperatures to give a starting point; pass T_c_guess")
+        T_c_guess = find_crossing(T1, y1, y2)
+    return fit_collapse(np.concatenate([parts[L][0] for L in sizes]),
+                        np.concatenate([np.full(parts[L][0].size, float(L)) for L in sizes]),
+                        np.concatenate([parts[L][1] for L in sizes]),
+                        np.concatenate([parts[L][2] for L in sizes]), T_c_guess=T_c_guess,
+                        window=window, nu=nu, degree=degree, search=search,
+                        boot=None if boots[0] is None else np.concatenate(boots, axis=1))
