@@ -192,7 +192,8 @@ def test_backprop_scorer_against_its_own_reference():
     scores = mnist.backprop_score(public, private, result)
     assert scores["backprop_gradcheck"].points == 3 and scores["backprop_trains"].points == 2, scores
     flipped = {k: -v if k.startswith("case") else v for k, v in result.items()}
-    assert mnist.backprop_score(public, private, flipped)["backprop_gradcheck"].points == 0
+    wrong = mnist.backprop_score(public, private, flipped)["backprop_gradcheck"]
+    assert wrong.points == 0 and "equation (2)" in wrong.message, wrong     # the diagnosis: the sign of (a - y)
     shifted = dict(result, trained_w0=result["trained_w0"] + 1e-3)
     assert mnist.backprop_score(public, private, shifted)["backprop_trains"].points == 0
 

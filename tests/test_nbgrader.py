@@ -125,6 +125,13 @@ class Perfect(Network):
 def improved_network(train_x, train_y, seed=0):
     return Perfect([784, 30, 10], seed=seed)
 '''
+OVERRIDDEN_ACCURACY_06 = '''\
+class Perfect(Network):
+    def accuracy(self, X, y):
+        return 1.0
+shallow_net = Perfect([784, 30, 3], seed=0)
+deep_net = Perfect([784, 15, 15, 3], seed=0)
+'''
 READ_COURSE_FILES = '''\
 import glob, json, os
 import nnlib
@@ -181,6 +188,8 @@ ATTACKS = {
     "calls_library": ("03_backprop", {"backprop": CALL_LIBRARY}, {"backprop_gradcheck", "backprop_trains"}),
     "overridden_accuracy": ("04_mnist_training", {"improved_network": OVERRIDDEN_ACCURACY},
                             {"test_improved_network"}),
+    "overridden_accuracy_06": ("06_ising_classification", {"ising_networks": OVERRIDDEN_ACCURACY_06},
+                               {"test_ising_networks"}),
     "reads_course_files": ("05_ising_data", {"label_temperatures": READ_COURSE_FILES}, {"test_label_temperatures"}),
     "writes_repository": ("05_ising_data", {"label_temperatures": WRITE_REPOSITORY}, {"test_label_temperatures"}),
     "always_equal_labels": ("06_ising_classification", {"bayes_classifier": ALWAYS_EQUAL_LABELS},

@@ -91,7 +91,8 @@ def _reference_network(public, prefix):
 
 def _finite_difference_error(net, x, y, nabla_b, nabla_w):
     """Largest relative error of the given gradient against central differences of the cost: the
-    library's gradcheck, with the given gradient in the place of the network's backprop."""
+    library's gradcheck, with the given gradient in the place of the network's backprop (which stays
+    there, for ``diagnose``)."""
     from nnlib import gradcheck
 
     net.backprop = lambda x, y: (nabla_b, nabla_w)
@@ -115,9 +116,12 @@ def backprop_score(public, private, result):
             error = _finite_difference_error(net, x, y, nabla_b, nabla_w)
             close = all(np.allclose(g, r, rtol=1e-6, atol=1e-9) for g, r in zip(nabla_b + nabla_w, ref_b + ref_w))
             if error >= 1e-4 or not close:
+                from nnlib.gradcheck import diagnose
+
+                where = diagnose(net, x, y)      # net.backprop gives the student's gradient (see above)
                 message = (f"on a network with {len(sizes) - 2} hidden layer(s) that you had not seen, your "
                            f"backprop disagrees with finite differences (relative error {error:.1e}, "
-                           "expected < 1e-4): check equations (2)-(5)")
+                           f"expected < 1e-4): {where.message}")
                 break
     except Missing:
         message = checks.failure(result, "gradients", "MyNetwork.backprop")
