@@ -80,7 +80,8 @@ def generate_dataset(L=28, temperatures=DEFAULT_TEMPERATURES, n_train=10_000, n_
     algorithm : None (per temperature the cheaper per independent sample of Metropolis and Wolff,
         from pilot runs; see :func:`_choose_plan`) or one of 'wolff', 'swendsen-wang', 'metropolis'
         for all temperatures.
-    progress : show a tqdm progress bar of the snapshots made.
+    progress : show a progress bar of the snapshots made: True (``tqdm.auto``) or a tqdm-like class
+        (e.g. ``nnlib.progress.tqdm``, whose bar a stored notebook keeps finished).
     n_threads : chains run in parallel threads (the kernels release the GIL); default: CPU count.
     return_info : also return a dict describing the run (for the JSON sidecar).
     """
@@ -111,7 +112,10 @@ def generate_dataset(L=28, temperatures=DEFAULT_TEMPERATURES, n_train=10_000, n_
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        if callable(progress):
+            tqdm = progress
+        else:
+            from tqdm.auto import tqdm
         bar = tqdm(total=len(temps) * sum(counts.values()), unit="snapshot", desc="isingmc")
     lock = threading.Lock()
     cancel = threading.Event()   # Ctrl-C: the worker threads stop at their next chunk

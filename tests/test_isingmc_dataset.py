@@ -168,3 +168,25 @@ def test_save_bad_input(tmp_path):
     with pytest.raises(ValueError, match="format must be"):
         save_dataset(ok, tmp_path / "x.pkl.gz", format="hdf5")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_may_be_a_tqdm_like_class():
+    """generate_dataset(progress=cls) draws its bar with cls (e.g. nnlib.progress.tqdm, whose bar a stored
+    notebook keeps finished), counting every snapshot made."""
+    from isingmc import generate_dataset
+
+    bars = []
+
+    class Bar:
+        def __init__(self, total, **kwargs):
+            self.total, self.n = total, 0
+            bars.append(self)
+
+        def update(self, n):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    generate_dataset(L=8, temperatures=(3.0, 1.5), n_train=10, seed=0, progress=Bar, algorithm="wolff")
+    assert len(bars) == 1 and bars[0].total == 2 * (10 + 2 + 2) and bars[0].n == bars[0].total
