@@ -10,7 +10,7 @@ This module holds the pieces that need labels:
 * :func:`resample_within_temperature`: bootstrap resamples that keep the temperature grid;
 * :func:`phase_network`, :func:`train_phase_network`: one hidden layer of sigmoid units and two
   softmax outputs, trained with :meth:`nnlib.Network.SGD` (cosine schedule, optional per-epoch
-  augmentation such as random lattice symmetries);
+  augmentation such as random lattice symmetries); :func:`what_training_changed` opens a trained one;
 * :func:`fit_threshold`: the best classifier that sees one number per sample (e.g. |m|), the fair
   comparison for what the network learned; :func:`threshold_crossing` measures it like the network
   (test accuracy and the crossing of its outputs).
@@ -28,7 +28,8 @@ from .checks import check_int, check_positive, make_rng
 from .crossing import CrossingResult, crossing_with_error
 
 __all__ = ["phase_labels", "resample_within_temperature", "phase_network", "train_phase_network",
-           "ThresholdClassifier", "fit_threshold", "ThresholdResult", "threshold_crossing"]
+           "HiddenUnits", "what_training_changed", "ThresholdClassifier", "fit_threshold",
+           "ThresholdResult", "threshold_crossing"]
 
 
 def phase_labels(temperatures, T_c):
@@ -110,6 +111,38 @@ def train_phase_network(X, labels, *, hidden=100, epochs=10, mini_batch_size=32,
     net.SGD((X.astype(dtype, copy=False), labels.astype(np.int64)), epochs, mini_batch_size, eta,
             lmbda=lmbda, schedule="cosine", augment=augment, verbose=False, progress=progress)
     return net
+
+
+@dataclass
+class HiddenUnits:
+    """:func:`what_training_changed`: ``weight_change`` (hidden, n_in) the input weights minus their
+    initial values; ``influence`` (hidden,) the difference of each unit's two output weights (> 0:
+    the unit votes for label 0 when it fires); ``ranking`` the units by decreasing |influence|."""
+    weight_change: np.ndarray
+    influence: np.ndarray
+    ranking: np.ndarray
+
+
+def what_training_changed(net, *, seed):
+    """What training added to a network of :func:`train_phase_network` trained with ``seed``.
+
+    Why the difference: the input weights start random (N(0, 1/n_in)) and training moves them
+    little, so a trained unit's weights look mostly like that random start; :func:`phase_network`
+    rebuilds the untrained network from the same seed, and subtracting it leaves what the data
+    taught.  Which units matter for the decision: a unit that fires pushes output 0 up by its output
+    weight to neuron 0 and neuron 1 by the other, so their difference is its vote.
+    """
+    if not (hasattr(net, "sizes") and hasattr(net, "weights")):
+        raise TypeError(f"net must be a trained nnlib.Network, got {type(net).__name__}")
+    sizes = list(net.sizes)
+    if len(sizes) != 3 or sizes[2] != 2:
+        raise ValueError(f"net must have one hidden layer and 2 outputs (sizes [n_in, hidden, 2], as "
+                         f"train_phase_network builds it), got sizes {sizes}")
+    W1, W2 = np.asarray(net.weights[0]), np.asarray(net.weights[1])
+    start = phase_network(sizes[0], hidden=sizes[1], seed=seed, dtype=W1.dtype.type)
+    influence = W2[0] - W2[1]
+    return HiddenUnits(weight_change=W1 - start.weights[0], influence=influence,
+                       ranking=np.argsort(-np.abs(influence)))
 
 
 @dataclass

@@ -216,3 +216,42 @@ def test_format_table_callables_alignment_and_separator():
 def test_format_table_refuses_bad_arguments(rows, columns, error, match):
     with pytest.raises(error, match=match):
         format_table(rows, columns)
+
+
+# ------------------------------------------------------------------------------------------------
+# nnlib.phases.what_training_changed
+
+def test_what_training_changed_is_zero_before_training_and_ranks_by_vote():
+    net = phases.phase_network(16, hidden=5, seed=11)
+    units = phases.what_training_changed(net, seed=11)
+    assert units.weight_change.shape == (5, 16) and not np.any(units.weight_change)
+    W2 = net.weights[1]
+    np.testing.assert_array_equal(units.influence, [W2[0, j] - W2[1, j] for j in range(5)])
+    assert sorted(units.ranking.tolist()) == list(range(5))
+    votes = np.abs(units.influence)[units.ranking]
+    assert np.all(np.diff(votes) <= 0)
+    # another seed is another start: the "change" is then not zero
+    assert np.any(phases.what_training_changed(net, seed=12).weight_change)
+
+
+def test_what_training_changed_after_training():
+    rng = np.random.default_rng(0)
+    X = rng.choice([-1.0, 1.0], (400, 16)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)                    # the first input decides the label
+    start = phases.phase_network(16, hidden=6, seed=4).weights[0].copy()
+    net = phases.train_phase_network(X, y, hidden=6, epochs=3, seed=4)
+    units = phases.what_training_changed(net, seed=4)
+    np.testing.assert_allclose(units.weight_change, net.weights[0] - start, rtol=0, atol=0)
+    # the units that vote most changed their weight on input 0 more than on the others
+    top = units.ranking[0]
+    assert np.abs(units.weight_change[top, 0]) > np.abs(units.weight_change[top, 1:]).max()
+
+
+def test_what_training_changed_refuses_other_networks():
+    from nnlib import Network
+    with pytest.raises(TypeError, match="net"):
+        phases.what_training_changed("net", seed=0)
+    with pytest.raises(ValueError, match="sizes"):
+        phases.what_training_changed(Network([4, 3, 3], seed=0), seed=0)
+    with pytest.raises(ValueError, match="sizes"):
+        phases.what_training_changed(Network([4, 2], seed=0), seed=0)
