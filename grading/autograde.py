@@ -106,7 +106,6 @@ def grade(course_dir, assignment, *, submissions_dir=None, jobs=2, scheduler=Non
     if todo:
         results = _run_and_score(course_dir, assignment, todo, exercises, Course(seed, data_dir), jobs,
                                  scheduler, log)
-        _record(course_dir, assignment, todo, results, log)
         for student in todo:
             state[student] = prints[student]
         _atomic_json(state_path, state)
@@ -115,6 +114,8 @@ def grade(course_dir, assignment, *, submissions_dir=None, jobs=2, scheduler=Non
 
 
 def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, scheduler, log):
+    """Run every sandbox, score each result as it comes, and record a student in nbgrader as soon as
+    all of their exercises are scored (this process does that while the sandboxes of the others run)."""
     start = time.perf_counter()
     prepared = prepare_inputs(course, exercises, log)
     if scheduler:
@@ -124,8 +125,18 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
         cache = execution.warm_numba_cache(course_dir / ".grading" / "numba-cache")
         pool = execution.LocalPool(jobs, cache)
         log(f"grading {jobs} sandbox(es) at a time on this machine")
+    api = _api(course_dir)
     results = {s: {} for s in todo}
+    waiting = {s: 0 for s in todo}
     futures = {}
+
+    def finish(student):
+        _atomic_json(scores_path(course_dir, student), {nb: {gid: s.__dict__ for gid, s in scores.items()}
+                                                         for nb, scores in results[student].items()})
+        total = sum(s.points for scores in results[student].values() for s in scores.values())
+        log(f"{student}: {total:g} autograded point(s)")
+        _record(api, assignment, student, log)
+
     try:
         for student in todo:
             parsed = {}
@@ -140,6 +151,10 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
                 job = {"code": code, "driver": exercise.solution_id, "stub": exercise.stub}
                 future = pool.submit(job, exercise.solution_id, prepared[exercise.solution_id][0], exercise.limits)
                 futures[future] = (student, exercise)
+                waiting[student] += 1
+        for student in todo:
+            if waiting[student] == 0:
+                finish(student)
         done = 0
         for future in pool.as_completed(list(futures)):
             student, exercise = futures[future]
@@ -148,13 +163,11 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
             done += 1
             if done % max(1, len(futures) // 10) == 0 or done == len(futures):
                 log(f"  {done}/{len(futures)} sandboxes done ({time.perf_counter() - start:.0f} s)")
+            waiting[student] -= 1
+            if waiting[student] == 0:
+                finish(student)
     finally:
         pool.close()
-    for student in todo:
-        _atomic_json(scores_path(course_dir, student),
-                     {nb: {gid: s.__dict__ for gid, s in scores.items()} for nb, scores in results[student].items()})
-        total = sum(s.points for scores in results[student].values() for s in scores.values())
-        log(f"{student}: {total:g} autograded point(s)")
     return results
 
 
@@ -168,15 +181,13 @@ def _api(course_dir):
     return NbGraderAPI(config=config)
 
 
-def _record(course_dir, assignment, todo, results, log):
-    """nbgrader's autograde (no execution: ExternalScores) and feedback, for the students graded now."""
-    api = _api(course_dir)
-    for student in todo:
-        for step, call in (("autograde", api.autograde), ("feedback", api.generate_feedback)):
-            outcome = call(assignment, student, force=True) if step == "feedback" else \
-                call(assignment, student, force=True, create=True)
-            if not outcome.get("success"):
-                log(f"nbgrader {step} failed for {student}:\n{outcome.get('error') or outcome.get('log')}")
+def _record(api, assignment, student, log):
+    """nbgrader's autograde (no execution: ExternalScores records the scores) and feedback for one student."""
+    for step, call in (("autograde", api.autograde), ("feedback", api.generate_feedback)):
+        outcome = call(assignment, student, force=True) if step == "feedback" else \
+            call(assignment, student, force=True, create=True)
+        if not outcome.get("success"):
+            log(f"nbgrader {step} failed for {student}:\n{outcome.get('error') or outcome.get('log')}")
 
 
 def _export(course_dir, log):

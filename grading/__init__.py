@@ -1,0 +1,8 @@
+"""Grading the course: every solution cell in a sandbox, every score decided outside it.
+
+``python -m grading autograde`` (``make autograde``) is the entry point; ``autograde.py`` tells the steps.
+Where things live: ``sandbox.py`` (bubblewrap, limits), ``inside/`` (the only code a sandbox sees: the
+runner and the drivers), ``exercises/`` (hidden inputs and scorers, per notebook), ``checks.py`` (reading
+a sandbox's result), ``execution.py`` (local threads or a Dask cluster), ``submissions.py`` (notebooks
+as data), ``nbgrader_scores.py`` (nbgrader records the scores without running anything).
+"""
