@@ -81,7 +81,7 @@ def _python_roots():
     return sorted(roots, key=str)
 
 
-def command(scratch, inputs, *, course_packages, numba_cache=None):
+def command(scratch, inputs, *, course_packages):
     """The bwrap command line that runs grading/inside/runner.py on scratch/job.json."""
     cmd = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
            "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
@@ -169,13 +169,9 @@ def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
     """
     scratch = Path(tempfile.mkdtemp(prefix="grading-", dir=work_dir))
     try:
-        os.chmod(scratch, 0o777)    # the unprivileged user inside must write here
+        # mode 0700 (mkdtemp's): the sandbox's user is this user, seen through a user namespace
         if numba_cache and Path(numba_cache).is_dir():
             shutil.copytree(numba_cache, scratch / ".numba_cache", symlinks=False)
-            for root, dirs, files in os.walk(scratch / ".numba_cache"):
-                for name in dirs + files:
-                    os.chmod(os.path.join(root, name), 0o777)
-            os.chmod(scratch / ".numba_cache", 0o777)
         inside_inputs = "/inputs/" + Path(inputs_path).name if inputs_path else None
         path = ["/grader/stub", "/grader"] if job.get("stub") else ["/grader"]
         (scratch / "job.json").write_text(json.dumps({"code": job["code"], "driver": job["driver"],
@@ -207,10 +203,10 @@ def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
 
 def check_available():
     """Raise SandboxUnavailable unless a sandbox starts here (run once before a batch)."""
-    cmd = command(tempfile.gettempdir(), None, course_packages=False)
-    # the same namespaces and binds, running `true` instead of the runner
-    cmd = cmd[:cmd.index(sys.executable)] + ["/usr/bin/true"]
-    cmd = [c if c != tempfile.gettempdir() else tempfile.gettempdir() for c in cmd]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        cmd = command(scratch, None, course_packages=False)
+        # the same namespaces and binds, running `true` instead of the runner
+        cmd = cmd[:cmd.index(sys.executable)] + ["/usr/bin/true"]
+        result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise SandboxUnavailable("bwrap cannot start a sandbox here: " + result.stderr.strip()[-300:])
