@@ -104,10 +104,11 @@ def grade(course_dir, assignment, *, submissions_dir=None, jobs=2, scheduler=Non
         + ("" if force else f" (new or changed; {len(students) - len(todo)} unchanged)"))
     results = {}
     if todo:
-        results = _run_and_score(course_dir, assignment, todo, exercises, Course(seed, data_dir), jobs,
-                                 scheduler, log)
+        results, retry = _run_and_score(course_dir, assignment, todo, exercises, Course(seed, data_dir), jobs,
+                                        scheduler, log)
         for student in todo:
-            state[student] = prints[student]
+            if student not in retry:            # an infrastructure failure: graded again next time
+                state[student] = prints[student]
         _atomic_json(state_path, state)
     _export(course_dir, log)
     return results
@@ -129,6 +130,7 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
     results = {s: {} for s in todo}
     waiting = {s: 0 for s in todo}
     futures = {}
+    retry = set()
 
     def finish(student):
         _atomic_json(scores_path(course_dir, student), {nb: {gid: s.__dict__ for gid, s in scores.items()}
@@ -158,7 +160,15 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
         done = 0
         for future in pool.as_completed(list(futures)):
             student, exercise = futures[future]
-            scores = score_one(exercise, prepared, future.result())
+            try:
+                outcome = future.result()
+            except Exception as exc:            # the sandbox could not run (a worker without bwrap, ...)
+                log(f"could not run {exercise.solution_id} of {student}: {type(exc).__name__}: {exc}")
+                retry.add(student)
+                outcome = None
+            scores = score_one(exercise, prepared, outcome) if outcome is not None else {
+                gid: Score(0.0, points, "the grader could not run this exercise (not your fault); it is graded "
+                                        "again at the next grading run") for gid, points in exercise.tests.items()}
             results[student].setdefault(exercise.notebook, {}).update(scores)
             done += 1
             if done % max(1, len(futures) // 10) == 0 or done == len(futures):
@@ -168,7 +178,7 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
                 finish(student)
     finally:
         pool.close()
-    return results
+    return results, retry
 
 
 def _api(course_dir):
