@@ -12,6 +12,7 @@ import zipfile
 import numpy as np
 
 from .exercises import Score
+from .sandbox import MAX_RESULT_BYTES
 
 MAX_ARRAYS = 400
 MAX_TEXT = 400
@@ -26,13 +27,18 @@ def load_result(data):
     """The arrays of a result file (bytes), or {} when there is none or it is not an .npz of arrays."""
     if not data:
         return {}
+    from nnlib.data import npz_member
+
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            if len(npz.files) > MAX_ARRAYS:
+            # a compressed member could inflate far beyond the file: bound what the archive declares,
+            # and read each array only after its header agrees with that (nnlib.data.npz_member)
+            declared = sum(info.file_size for info in npz.zip.infolist())
+            if len(npz.files) > MAX_ARRAYS or declared > MAX_RESULT_BYTES:     # the same bound as on disk
                 return {}
             arrays = {}
             for name in npz.files:
-                a = npz[name]
+                a = npz_member(npz, name, "the sandbox's result")
                 if a.dtype.kind in "fiub" or (a.dtype.kind == "U" and a.ndim == 0):
                     arrays[name] = a
             return arrays
@@ -99,22 +105,19 @@ def network(result, prefix, what):
             or np.any(sizes_a > 10_000):
         raise Missing(f"{what}: layer sizes {sizes_a.tolist()} are not whole numbers between 1 and 10 000")
     sizes = [int(n) for n in sizes_a]
+    # the layers first: the claimed sizes allocate nothing until the file holds arrays of those shapes
+    weights, biases = [], []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        try:
+            weights.append(floats(result, prefix + "w%d" % i, (n_out, n_in)))
+            biases.append(floats(result, prefix + "b%d" % i, (n_out, 1)))
+        except Missing:
+            raise Missing(f"{what}: layer {i + 1}'s weights or biases are missing, misshapen or not finite") \
+                from None
     activation, output, cost = (text(result, prefix + key) for key in ("activation", "output", "cost"))
     try:
         net = Network(sizes, activation=activation, output=output, cost=cost, dtype=np.float64)
     except (ValueError, TypeError) as exc:
         raise Missing(f"{what}: activation {activation!r}, output {output!r}, cost {cost!r}: {exc}") from None
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        try:
-            net.weights[i] = floats(result, prefix + "w%d" % i, (n_out, n_in))
-            net.biases[i] = floats(result, prefix + "b%d" % i, (n_out, 1))
-        except Missing:
-            raise Missing(f"{what}: layer {i + 1}'s weights or biases are missing, misshapen or not finite") \
-                from None
+    net.weights, net.biases = weights, biases
     return net
-
-
-def all_or_nothing(tests, ok, message_ok, message_wrong):
-    """Each test cell in ``tests`` ({grade_id: points}) gets all its points if ``ok``, else none."""
-    return {gid: Score(points if ok else 0.0, points, message_ok if ok else message_wrong)
-            for gid, points in tests.items()}

@@ -157,6 +157,18 @@ def test_results_are_plain_arrays_only():
         checks.floats({"x": np.ones(3)}, "x", (2,))
 
 
+def test_a_result_that_inflates_or_claims_huge_layers_allocates_nothing():
+    """A compressed member that inflates past the result limit is refused unread; layer sizes that the
+    file does not back with arrays are refused before a network of those sizes is made."""
+    bomb = io.BytesIO()
+    np.savez_compressed(bomb, x=np.zeros(100 * 2**20, dtype=np.uint8))      # 100 MB of zeros, ~100 KB on disk
+    assert len(bomb.getvalue()) < sandbox.MAX_RESULT_BYTES and checks.load_result(bomb.getvalue()) == {}
+    huge = {"n_sizes": np.array([10_000.0] * 12), "n_activation": np.array("sigmoid"),
+            "n_output": np.array("sigmoid"), "n_cost": np.array("quadratic")}
+    with pytest.raises(checks.Missing, match="layer 1"):
+        checks.network(huge, "n_", "net")
+
+
 def test_a_network_is_rebuilt_from_its_numbers_only():
     from nnlib import Network
 

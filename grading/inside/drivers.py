@@ -373,14 +373,12 @@ class pca_projection:
                 n = len(inputs["train%d_X" % L]) + len(inputs["test%d_X" % L])
                 try:
                     component = namespace["pcs"][L].components[0]
-                    ratio = namespace["pcs"][L].explained_variance_ratio[:2]
                     proj = namespace["proj"][L]
                 except Exception as exc:
                     raise ExerciseError("missing", f"pcs[{L}] and proj[{L}] should hold the components and "
                                                    f"the projections ({type(exc).__name__}: {exc})") from None
                 return {"proj%d" % L: _array(proj, f"proj[{L}]", (n,)),
-                        "component%d" % L: _array(component, f"pcs[{L}].components[0]", (L * L,)),
-                        "ratio%d" % L: _array(ratio, f"pcs[{L}].explained_variance_ratio[:2]", (2,))}
+                        "component%d" % L: _array(component, f"pcs[{L}].components[0]", (L * L,))}
             _part(out, "L%d" % L, read)
         return out
 
