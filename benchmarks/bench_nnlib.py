@@ -8,13 +8,13 @@ Three ways to run the same epoch of mini-batch SGD on the 50 000 MNIST training 
   order);
 - ``nnlib.Network.SGD``: the whole call on the course's list of tuples, once on a plain list
   (stacked into a matrix once per call) and once on ``load_data_wrapper``'s own list, which carries
-  its matrix; and the epoch alone (``nnlib.kernel``);
+  its matrix; and the epoch alone (``nnlib.core.kernel``);
 - JAX (what a user might pick instead): the epoch jit-compiled as one ``lax.scan`` over the
   mini-batches, the same float type, one thread (skipped, with a message, when jax is not
   installed: it is a dev dependency, not a runtime one).
 
 Two networks: the course's [784, 30, 10] (sigmoid, quadratic cost, mini-batch 10, eta 3, float64)
-and ``nnlib.recipes.BEST_CONFIG`` ([784, 800, 10], ReLU, softmax + cross-entropy, momentum, L2,
+and ``nnlib.studies.recipes.BEST_CONFIG`` ([784, 800, 10], ReLU, softmax + cross-entropy, momentum, L2,
 mini-batch 100, float32).  Every side starts from identical weights and visits the same order;
 we time alternating runs (A B C A B C ...), print the best of each and the ratios, and check that
 the weights agree.
@@ -40,8 +40,8 @@ import numpy as np  # noqa: E402
 
 from nnlib import Network  # noqa: E402
 from nnlib.data import load_arrays, load_data_wrapper  # noqa: E402
-from nnlib.recipes import BEST_CONFIG  # noqa: E402
-from nnlib.training import fast_epoch  # noqa: E402
+from nnlib.studies.recipes import BEST_CONFIG  # noqa: E402
+from nnlib.core.training import fast_epoch  # noqa: E402
 
 MNIST = Path(__file__).resolve().parent.parent / "data" / "mnist.pkl.gz"
 

@@ -16,8 +16,8 @@ import argparse
 import statistics
 import time
 
-from nnlib import toydata
-from nnlib.playground import Playground
+from nnlib.studies import toydata
+from nnlib.widgets.playground import Playground
 
 
 def measure(pg, frames):

@@ -1,6 +1,6 @@
 """The best fully connected MNIST network nnlib trains within 5 minutes on a 2-core machine.
 
-Trains ``nnlib.recipes.BEST_CONFIG`` (the configuration notebook 04 reuses) on the 50 000
+Trains ``nnlib.studies.recipes.BEST_CONFIG`` (the configuration notebook 04 reuses) on the 50 000
 training images, watching the 10 000 validation images, and prints the configuration, the test
 accuracy of the final network (target: at least 98.5 %; stretch: 99 %) and the training time
 (evaluation excluded).  The test set is only looked at for the report, never to choose anything.
@@ -40,7 +40,7 @@ def main():
             print("warning: numpy was imported before the thread count could be set")
 
     from nnlib.data import load_arrays
-    from nnlib.recipes import BEST_CONFIG, train_best
+    from nnlib.studies.recipes import BEST_CONFIG, train_best
 
     (X, y), validation, test = load_arrays(MNIST)
     epochs = args.epochs
@@ -48,7 +48,7 @@ def main():
         X, y = X[:10000], y[:10000]
         epochs = epochs or 2
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default (all %d cores)" % os.cpu_count())
-    print("configuration (nnlib.recipes.BEST_CONFIG): %s" % BEST_CONFIG)
+    print("configuration (nnlib.studies.recipes.BEST_CONFIG): %s" % BEST_CONFIG)
     print("seed %d, %d training images, BLAS threads: %s%s"
           % (args.seed, len(X), threads, ", QUICK smoke test" if args.quick else ""))
     start = time.perf_counter()

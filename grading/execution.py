@@ -19,7 +19,8 @@ from . import sandbox
 WARM_UP = """
 import numpy as np
 import isingmc
-from nnlib import Network, phases
+from nnlib import Network
+from nnlib.transition import phases
 
 rng = np.random.default_rng(0)
 for dtype in (np.float32, np.float64):

@@ -81,7 +81,7 @@ def generate_dataset(L=28, temperatures=DEFAULT_TEMPERATURES, n_train=10_000, n_
         from pilot runs; see :func:`_choose_plan`) or one of 'wolff', 'swendsen-wang', 'metropolis'
         for all temperatures.
     progress : show a progress bar of the snapshots made: True (``tqdm.auto``) or a tqdm-like class
-        (e.g. ``nnlib.progress.tqdm``, whose bar a stored notebook keeps finished).
+        (e.g. ``nnlib.widgets.progress.tqdm``, whose bar a stored notebook keeps finished).
     n_threads : chains run in parallel threads (the kernels release the GIL); default: CPU count.
     return_info : also return a dict describing the run (for the JSON sidecar).
     """

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from nnlib import Network
-from nnlib.gradcheck import diagnose
-from nnlib.playground.backprop_steps import BackpropSteps, steps
+from nnlib.core.gradcheck import diagnose
+from nnlib.widgets.backprop_steps import BackpropSteps, steps
 from test_diagnose import network_with
 
 

@@ -30,8 +30,8 @@ SIZES, X, Y = [2, 3, 2], [0.5, -1.0], 0
 CELL = f'''\
 import numpy as np
 from nnlib import Network
-from nnlib.network import sigmoid, sigmoid_prime
-from nnlib.playground.backprop_steps import BackpropSteps
+from nnlib.core.network import sigmoid, sigmoid_prime
+from nnlib.widgets.backprop_steps import BackpropSteps
 
 
 class MyNetwork(Network):

@@ -101,7 +101,7 @@ def test_gzip_of_random_bytes_names_the_file(tmp_path):
 def test_safe_load_names_the_source_on_garbage():
     import io
 
-    from nnlib.safepickle import safe_load
+    from nnlib.data.safepickle import safe_load
     with pytest.raises(pickle.UnpicklingError, match="somefile"):
         safe_load(io.BytesIO(b"\x80\x04garbage-not-a-pickle"), source="somefile")
 
@@ -237,7 +237,7 @@ def test_atomic_write_failure_leaves_nothing(tmp_path):
 
 
 def test_atomic_write_removes_parts_of_dead_writers(tmp_path, monkeypatch):
-    import nnlib.data as data
+    import nnlib.data.files as data
     stale = tmp_path / (".f.bin.%d.abc123.part" % 2**22 + "")      # a pid that cannot be alive
     stale.write_bytes(b"partial")
     alive = tmp_path / (".f.bin.%d.abc123.part" % os.getpid())
@@ -260,7 +260,7 @@ def _three_classes(n=600, seed=0):
 @pytest.mark.parametrize("keywords,eta", [({}, 1e6), ({}, 1e9),
                                           (dict(output="softmax", cost="cross-entropy"), 1e300)])
 def test_diverging_run_warns(keywords, eta):
-    from nnlib.training import DivergenceWarning
+    from nnlib.core.training import DivergenceWarning
     X, Y, y = _three_classes()
     net = Network([8, 20, 3], seed=0, **keywords)
     expected = r"Training stopped in epoch 0: .*eta = %s" % re.escape("%g" % eta)
@@ -284,7 +284,7 @@ def test_healthy_run_does_not_warn(keywords, eta):
 
 def test_diverging_course_loop_warns_too():
     """A subclass with its own backprop trains through the course's loop: same guard."""
-    from nnlib.training import DivergenceWarning
+    from nnlib.core.training import DivergenceWarning
 
     class Mine(Network):
         def backprop(self, x, y):
@@ -437,7 +437,7 @@ def test_ising_files_follow_umask(tmp_path):
     assert load_data(path)[0][0].shape == (4, 16)
 
 
-@pytest.mark.skipif(not __import__("nnlib.data").data.USE_O_TMPFILE,
+@pytest.mark.skipif(not __import__("nnlib.data.files").data.files.USE_O_TMPFILE,
                     reason="without O_TMPFILE the next write removes the part file instead")
 @pytest.mark.parametrize("writer", ["isingmc", "nnlib"])
 def test_sigkill_while_writing_leaves_no_file(tmp_path, writer):
@@ -484,7 +484,7 @@ def test_stale_ising_temp_files_are_removed(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ playground CSV
 @pytest.mark.parametrize("x", ["1e308", "-1e308", "1e7"])
 def test_playground_csv_huge_x_leaves_the_widget_unchanged(x):
-    from nnlib.playground import Playground
+    from nnlib.widgets.playground import Playground
     pg = Playground()
     before = pg.to_json()
     content = ("x1,x2,label\n%s,1,a\n-1,2,b\n3,4,a\n5,6,b\n" % x).encode()
@@ -495,14 +495,14 @@ def test_playground_csv_huge_x_leaves_the_widget_unchanged(x):
 
 
 def test_playground_csv_nul_after_a_label_is_refused():
-    from nnlib.playground.csvdata import read_csv
+    from nnlib.widgets.playground.csvdata import read_csv
     content = b"x1,x2,label\n1,1,a\n2,2,a\x00\n3,4,b\n5,6,b\n"
     with pytest.raises(ValueError, match=r"row 3, column label: 'a\\x00' contains the control"):
         read_csv(content)
 
 
 def test_playground_csv_huge_regression_label_is_refused():
-    from nnlib.playground import Playground
+    from nnlib.widgets.playground import Playground
     pg = Playground()
     before = pg.to_json()
     with pytest.raises(ValueError, match=r"row 3, column label: '-1e308' is too large"):
@@ -511,7 +511,7 @@ def test_playground_csv_huge_regression_label_is_refused():
 
 
 def test_playground_csv_large_but_allowed_coordinates_train():
-    from nnlib.playground import Playground
+    from nnlib.widgets.playground import Playground
     pg = Playground()
     pg.load_csv(b"x1,x2,label\n1e6,1,a\n-1e6,2,b\n3,4,a\n5,6,b\n2,2,b\n1,0,a\n")
     pg.step()

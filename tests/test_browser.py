@@ -1,6 +1,6 @@
 """The playground in a real browser: Voila serves a small app notebook, headless Chromium drives it.
 
-What a unit test cannot see: that the anywidget front end (nnlib/playground/playground.js) renders
+What a unit test cannot see: that the anywidget front end (nnlib/widgets/playground/playground.js) renders
 in a page served offline, that the mouse on a neuron makes the kernel send that neuron's map and
 the large map changes, that clicking a link opens a box whose value reaches the network (and comes
 back drawn), that a CSV file chosen in the browser is read (and a bad one explained), that the
@@ -32,8 +32,8 @@ BUILD = ROOT / "build" / "browser"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 APP = """\
-from nnlib import toydata
-from nnlib.playground import Playground
+from nnlib.studies import toydata
+from nnlib.widgets.playground import Playground
 
 pg = Playground(seed=0)
 pg

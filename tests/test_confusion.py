@@ -1,4 +1,4 @@
-"""nnlib.confusion: the W of learning by confusion on synthetic data with a known transition, the
+"""nnlib.transition.confusion: the W of learning by confusion on synthetic data with a known transition, the
 middle peak (prominence, parabola) and its error bar."""
 
 import math
@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from nnlib import confusion as cf
-from nnlib.phases import fit_threshold
+from nnlib.transition import confusion as cf
+from nnlib.transition.phases import fit_threshold
 
 
 def phase_only_data(rng, grid, n_per_T, T_c, noise=0.6):

@@ -1,11 +1,11 @@
-"""nnlib.crossing against analytic crossings and synthetic classifier outputs with a known crossing."""
+"""nnlib.transition.crossing against analytic crossings and synthetic classifier outputs with a known crossing."""
 
 import math
 
 import numpy as np
 import pytest
 
-from nnlib import crossing as cr
+from nnlib.transition import crossing as cr
 
 
 def sigmoid(z):

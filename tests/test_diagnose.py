@@ -10,8 +10,8 @@ import pytest
 
 import nnlib
 from nnlib import Network
-from nnlib.gradcheck import Diagnosis, diagnose
-from nnlib.network import sigmoid, sigmoid_prime
+from nnlib.core.gradcheck import Diagnosis, diagnose
+from nnlib.core.network import sigmoid, sigmoid_prime
 
 
 def student_backprop(self, x, y, slip=None):
@@ -210,7 +210,7 @@ def test_reachable_as_nnlib_gradcheck_diagnose_and_calls_backprop_once():
             return Network.backprop(self, x, y)
     net = Counting([3, 4, 2], seed=0, dtype=np.float32)
     before = [p.copy() for p in net.weights + net.biases]
-    assert nnlib.gradcheck.diagnose(net, np.ones(3), 0).correct
+    assert nnlib.core.gradcheck.diagnose(net, np.ones(3), 0).correct
     assert len(calls) == 1
     for a, b in zip(before, net.weights + net.biases):
         assert a.dtype == b.dtype

@@ -62,7 +62,7 @@ def test_the_sandbox_sees_nothing_of_the_course(inputs):
 import os
 seen = {{p: os.path.exists(p) for p in [{str(ROOT / "data")!r}, {str(ROOT / "build")!r}, {str(ROOT / "tests")!r},
         {str(ROOT / "grading" / "autograde.py")!r}, {str(ROOT / "notebooks")!r}, "/grader/runner.py",
-        {str(ROOT / "nnlib" / "network.py")!r}, {str(Path.home() / ".ssh")!r}]}}
+        {str(ROOT / "nnlib" / "core" / "network.py")!r}, {str(Path.home() / ".ssh")!r}]}}
 seen["uid"] = os.getuid()
 seen["cwd"] = os.getcwd()
 seen["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
@@ -72,7 +72,7 @@ raise SystemExit(repr(seen))
     assert not seen[str(ROOT / "data")] and not seen[str(ROOT / "build")] and not seen[str(ROOT / "tests")]
     assert not seen[str(ROOT / "grading" / "autograde.py")] and not seen[str(ROOT / "notebooks")]
     assert not seen[str(Path.home() / ".ssh")]
-    assert seen["/grader/runner.py"] and seen[str(ROOT / "nnlib" / "network.py")]
+    assert seen["/grader/runner.py"] and seen[str(ROOT / "nnlib" / "core" / "network.py")]
     assert seen["uid"] != 0 and seen["cwd"] == "/scratch"
     assert len(seen["processes"]) <= 3, seen["processes"]          # its own PID namespace
 
@@ -81,7 +81,7 @@ def test_the_course_packages_are_read_only_and_absent_for_backprop(inputs):
     code = f'''
 import os
 result = {{}}
-for path in [{str(ROOT / "nnlib" / "network.py")!r}, "/grader/drivers.py", "{inputs}".replace("{inputs.parent}", "/inputs")]:
+for path in [{str(ROOT / "nnlib" / "core" / "network.py")!r}, "/grader/drivers.py", "{inputs}".replace("{inputs.parent}", "/inputs")]:
     try:
         open(path, "a").close()
         result[path] = "written"

@@ -12,7 +12,7 @@ import pytest
 
 import isingmc
 from isingmc.dataset import generate_dataset, save_dataset, sidecar_path
-from nnlib.safepickle import UnsafePickleError
+from nnlib.data.safepickle import UnsafePickleError
 from nnlib.data import load_data as load_dataset  # the files are read by nnlib (isingmc only writes)
 
 
@@ -171,7 +171,7 @@ def test_save_bad_input(tmp_path):
 
 
 def test_progress_may_be_a_tqdm_like_class():
-    """generate_dataset(progress=cls) draws its bar with cls (e.g. nnlib.progress.tqdm, whose bar a stored
+    """generate_dataset(progress=cls) draws its bar with cls (e.g. nnlib.widgets.progress.tqdm, whose bar a stored
     notebook keeps finished), counting every snapshot made."""
     from isingmc import generate_dataset
 

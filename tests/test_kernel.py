@@ -1,10 +1,11 @@
-"""nnlib.kernel computes the functions of the one activation table, and forward equals numpy's."""
+"""nnlib.core.kernel computes the functions of the one activation table, and forward equals numpy's."""
 
 import numpy as np
 import pytest
 
-from nnlib import Network, kernel
-from nnlib.activations import ACTIVATIONS, HIDDEN
+from nnlib import Network
+from nnlib.core import kernel
+from nnlib.core.activations import ACTIVATIONS, HIDDEN
 
 Z = np.concatenate([np.linspace(-40, 40, 161), [-1e-3, 0.0, 1e-3, 700.0, -700.0]])
 

@@ -1,4 +1,4 @@
-"""nnlib.layout_study: layouts enumerated correctly, and its trainer (nnlib.kernel.train_epoch in
+"""nnlib.studies.layout_study: layouts enumerated correctly, and its trainer (nnlib.core.kernel.train_epoch in
 a compiled loop over trainings and epochs) equals nnlib.Network."""
 
 import math
@@ -6,8 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from nnlib import Network, kernel, toydata
-from nnlib import layout_study as ls
+from nnlib import Network
+from nnlib.core import kernel
+from nnlib.studies import toydata
+from nnlib.studies import layout_study as ls
 
 
 @pytest.mark.parametrize("n, max_layers", [(8, 4), (12, 4), (5, 2), (6, 6)])

@@ -104,13 +104,13 @@ CALL_LIBRARY = '''\
 import importlib, sys
 class MyNetwork(Network):
     def backprop(self, x, y):
-        for name in ("nnlib.network", "nnlib"):
+        for name in ("nnlib.core.network", "nnlib"):
             module = importlib.import_module(name)
             try:
                 return module.Network.backprop(self, x, y)
             except Exception:
                 pass
-        source = open("REPO/nnlib/network.py").read()        # the repository's own file
+        source = open("REPO/nnlib/core/network.py").read()        # the repository's own file
         namespace = {}
         exec(source, namespace)
         return namespace["Network"].backprop(self, x, y)
@@ -145,7 +145,7 @@ def assign_temperatures(spins, labels, temperatures=(3.0, 2.3, 1.5)):
 '''
 WRITE_REPOSITORY = '''\
 import glob, os
-for path in ["REPO/data/mcIsing.pkl.gz", "REPO/nnlib/network.py", "/grader/drivers.py",
+for path in ["REPO/data/mcIsing.pkl.gz", "REPO/nnlib/core/network.py", "/grader/drivers.py",
              "/inputs/x.npz"] + glob.glob("REPO/**/*.py", recursive=True)[:50]:
     try:
         with open(path, "w") as f:
@@ -198,7 +198,7 @@ ATTACKS = {
     "hangs": ("05_ising_data", {"label_temperatures": HANG}, {"test_label_temperatures"}),
 }
 # files a sandbox must not be able to change (hashed before and after grading)
-GUARDED = [ROOT / "data" / "mcIsing.pkl.gz", ROOT / "nnlib" / "network.py", ROOT / "grading" / "inside" / "drivers.py"]
+GUARDED = [ROOT / "data" / "mcIsing.pkl.gz", ROOT / "nnlib" / "core" / "network.py", ROOT / "grading" / "inside" / "drivers.py"]
 
 
 def run(*args, timeout=1800, **kwargs):

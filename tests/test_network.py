@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import nnlib
-import nnlib.examples
+import nnlib.core.examples
 from nnlib import Network
-from nnlib.network import DivergenceWarning, sigmoid
+from nnlib.core.network import DivergenceWarning, sigmoid
 
 
 # ---------------------------------------------------------------- independent reference
@@ -323,11 +323,11 @@ def test_examples_carry_their_arrays_and_give_the_same_training(monkeypatch):
     """load_data_wrapper's lists carry the arrays their tuples are views of: SGD uses them
     without stacking the tuples again, and any change to the list drops them."""
     X, y = toy(n=40)
-    data = nnlib.examples.Examples(X.astype(np.float32), one_hot(y, 3))
+    data = nnlib.core.examples.Examples(X.astype(np.float32), one_hot(y, 3))
     assert np.shares_memory(data[3][0], data.arrays[0]) and data[3][0].shape == (5, 1)
     stacked = []
-    real_stack = nnlib.examples._stack_inputs
-    monkeypatch.setattr(nnlib.examples, "_stack_inputs",
+    real_stack = nnlib.core.examples._stack_inputs
+    monkeypatch.setattr(nnlib.core.examples, "_stack_inputs",
                         lambda *args: stacked.append(1) or real_stack(*args))
     a, b = Network([5, 4, 3], seed=4), Network([5, 4, 3], seed=4)
     a.SGD(data, 2, 4, 1.0, verbose=False)
@@ -336,7 +336,7 @@ def test_examples_carry_their_arrays_and_give_the_same_training(monkeypatch):
     for u, v in zip(a.weights + a.biases, b.weights + b.biases):
         np.testing.assert_array_equal(u, v)
     part = data[:30]  # a slice keeps its arrays
-    assert isinstance(part, nnlib.examples.Examples) and part.arrays[0].shape == (30, 5)
+    assert isinstance(part, nnlib.core.examples.Examples) and part.arrays[0].shape == (30, 5)
     data.reverse()  # a change to the list: the tuples are stacked again, in the new order
     assert data.arrays is None
     c, d = Network([5, 4, 3], seed=4), Network([5, 4, 3], seed=4)
@@ -351,7 +351,7 @@ def test_examples_carry_their_arrays_and_give_the_same_training(monkeypatch):
 
 def test_data_changed_in_place_are_seen():
     X, y = toy(n=30)
-    data = nnlib.examples.Examples(X.copy(), y)
+    data = nnlib.core.examples.Examples(X.copy(), y)
     data.arrays[0][:] *= 2  # the same arrays, new values: the tuples see them too
     a, b = Network([5, 4, 3], seed=1), Network([5, 4, 3], seed=1)
     a.SGD(data, 1, 6, 1.0, verbose=False)
@@ -685,7 +685,7 @@ def test_package_exports():
 
 
 def test_all_finite_is_exact_for_huge_finite_values():
-    from nnlib.checks import all_finite
+    from nnlib.core.checks import all_finite
 
     huge = np.full(10, np.finfo(np.float32).max, dtype=np.float32)  # the sum overflows to inf
     assert all_finite(huge) and all_finite(np.ones((3, 3)))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from nnlib import Network
-from nnlib.activations import sigmoid, sigmoid_prime
-from nnlib.training import uses_course_methods
+from nnlib.core.activations import sigmoid, sigmoid_prime
+from nnlib.core.training import uses_course_methods
 
 
 def toy(n=60, n_in=6, n_out=3, seed=0):

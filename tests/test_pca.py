@@ -1,10 +1,10 @@
-"""nnlib.pca: principal components against planted directions and the full SVD; the Binder-like ratio
+"""nnlib.transition.pca: principal components against planted directions and the full SVD; the Binder-like ratio
 against distributions whose ratio is known."""
 
 import numpy as np
 import pytest
 
-from nnlib import pca
+from nnlib.transition import pca
 
 
 def planted(rng, n=600, d=40, scale=3.0, noise=0.5):

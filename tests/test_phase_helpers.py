@@ -1,7 +1,7 @@
 """The helpers that notebook 07 calls instead of holding the logic itself:
-isingmc.phase_data.sweeps_between_for_grid (the autocorrelation probe), nnlib.scaling.fit_collapse_sizes
-(one curve per size -> collapse fit), nnlib.phases.threshold_crossing (a one-number classifier measured
-like the network) and nnlib.tables.format_table (tables aligned from their values)."""
+isingmc.phase_data.sweeps_between_for_grid (the autocorrelation probe), nnlib.transition.scaling.fit_collapse_sizes
+(one curve per size -> collapse fit), nnlib.transition.phases.threshold_crossing (a one-number classifier measured
+like the network) and nnlib.transition.tables.format_table (tables aligned from their values)."""
 
 import math
 
@@ -10,9 +10,9 @@ import pytest
 
 import isingmc
 from isingmc.phase_data import SpacingProbe, sweeps_between_for_grid
-from nnlib import crossing, phases, scaling
-from nnlib.pca import BinderRatio
-from nnlib.tables import format_table
+from nnlib.transition import crossing, phases, scaling
+from nnlib.transition.pca import BinderRatio
+from nnlib.transition.tables import format_table
 
 T0 = 2.3           # critical temperature of the synthetic curves
 
@@ -68,7 +68,7 @@ def test_probe_refuses_bad_arguments(kwargs, error, match):
 
 
 # ------------------------------------------------------------------------------------------------
-# nnlib.scaling.fit_collapse_sizes
+# nnlib.transition.scaling.fit_collapse_sizes
 
 def _binder_like(sizes, grid, T_c, rng, n_boot=30, noise=0.003):
     """Curves y_L(T) = f((T - T_c)/T_c L) with a known f, their errors and bootstrap rows."""
@@ -141,7 +141,7 @@ def test_fit_collapse_sizes_refuses_bad_arguments():
 
 
 # ------------------------------------------------------------------------------------------------
-# nnlib.phases.threshold_crossing
+# nnlib.transition.phases.threshold_crossing
 
 def test_threshold_crossing_matches_the_analysis_by_hand():
     rng = np.random.default_rng(4)
@@ -181,7 +181,7 @@ def test_threshold_crossing_refuses_mismatched_test_data():
 
 
 # ------------------------------------------------------------------------------------------------
-# nnlib.tables.format_table
+# nnlib.transition.tables.format_table
 
 def test_format_table_aligns_columns_from_the_values():
     text = format_table([(8, 2.2664, 0.853, "a"), (16, 2.28891, 0.9, None)],
@@ -219,7 +219,7 @@ def test_format_table_refuses_bad_arguments(rows, columns, error, match):
 
 
 # ------------------------------------------------------------------------------------------------
-# nnlib.phases.what_training_changed
+# nnlib.transition.phases.what_training_changed
 
 def test_what_training_changed_is_zero_before_training_and_ranks_by_vote():
     net = phases.phase_network(16, hidden=5, seed=11)

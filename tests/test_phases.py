@@ -1,4 +1,4 @@
-"""nnlib.phases: labels, bootstrap resamples, the phase network (trained through Network.SGD) and the
+"""nnlib.transition.phases: labels, bootstrap resamples, the phase network (trained through Network.SGD) and the
 one-number threshold classifier; and that nnlib stays free of the Ising model."""
 
 import pathlib
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nnlib
-from nnlib import phases as ph
+from nnlib.transition import phases as ph
 
 NNLIB = pathlib.Path(nnlib.__file__).parent
 
@@ -18,8 +18,8 @@ NNLIB = pathlib.Path(nnlib.__file__).parent
 # packages stay apart
 
 def test_nnlib_imports_nothing_from_isingmc():
-    code = ("import sys, nnlib, nnlib.phases, nnlib.crossing, nnlib.scaling, nnlib.confusion, "
-            "nnlib.pca; print('isingmc' in sys.modules)")
+    code = ("import sys, nnlib, nnlib.transition.phases, nnlib.transition.crossing, nnlib.transition.scaling, nnlib.transition.confusion, "
+            "nnlib.transition.pca; print('isingmc' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     for path in NNLIB.glob("*.py"):

@@ -13,9 +13,10 @@ import json
 import numpy as np
 import pytest
 
-from nnlib import activations, toydata
-from nnlib.playground import LEARNING_RATES, MOMENTA, Playground
-from nnlib.playground.view import quantize
+from nnlib.core import activations
+from nnlib.studies import toydata
+from nnlib.widgets.playground import LEARNING_RATES, MOMENTA, Playground
+from nnlib.widgets.playground.view import quantize
 
 
 def weights_of(pg):

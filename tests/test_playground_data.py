@@ -10,10 +10,10 @@ import datetime
 import numpy as np
 import pytest
 
-from nnlib.playground import Playground
-from nnlib.playground import multiclass
-from nnlib.playground.csvdata import MAX_POINTS, read_csv
-from nnlib.playground.settings import prepare_data
+from nnlib.widgets.playground import Playground
+from nnlib.widgets.playground import multiclass
+from nnlib.widgets.playground.csvdata import MAX_POINTS, read_csv
+from nnlib.widgets.playground.settings import prepare_data
 
 
 def csv_of(rows, header="x1,x2,label", sep=","):

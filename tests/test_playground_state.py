@@ -2,7 +2,7 @@
 weight export, the play loop, divergence, and the refusal of bad settings and bad JSON.
 
 References: a second playground built from the JSON (it must land on the same weights), numpy's
-.npz reader with a forward pass written out here, and ``nnlib.activations``.  The controls, the
+.npz reader with a forward pass written out here, and ``nnlib.core.activations``.  The controls, the
 training rule and the view's arrays are tested in tests/test_playground.py.
 """
 
@@ -13,8 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from nnlib import activations, toydata
-from nnlib.playground import Playground
+from nnlib.core import activations
+from nnlib.studies import toydata
+from nnlib.widgets.playground import Playground
 
 
 def weights_of(pg):

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from nnlib.playground import Playground, settings, widget
+from nnlib.widgets.playground import Playground, settings, widget
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_every_control_name_can_be_hidden_and_locked():
     assert pg.state["hide"] == names and pg.state["lock"] == names
     for name in names:
         group = pg._groups.get(name)
-        from nnlib.playground.controls import widgets_named
+        from nnlib.widgets.playground.controls import widgets_named
         shown = [group] if group is not None else widgets_named(name, pg.controls, pg.buttons)
         assert all(w.layout.display == "none" for w in shown), name
 
@@ -237,7 +237,7 @@ def test_replay_to_the_widgets_epoch_after_a_student_played():
 # ---------------------------------------------------------------- progress bars
 
 def test_progress_bar_outside_a_notebook_writes_text_to_stdout(capsys):
-    from nnlib.progress import in_notebook, tqdm
+    from nnlib.widgets.progress import in_notebook, tqdm
 
     assert not in_notebook()
     for _ in tqdm(range(5), desc="steps"):
@@ -251,7 +251,7 @@ def test_progress_bar_in_a_stored_notebook_keeps_its_final_line(tmp_path):
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
-        "from nnlib.progress import tqdm\nbar = tqdm(total=40, desc='training', unit='net')\n"
+        "from nnlib.widgets.progress import tqdm\nbar = tqdm(total=40, desc='training', unit='net')\n"
         "for _ in range(4):\n    bar.update(10)\nbar.close()")]
     nbclient.NotebookClient(nb, timeout=60, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}}).execute()

@@ -1,9 +1,9 @@
-"""nnlib.recipes: the shift augmentation and the training recipe notebook 04 reuses."""
+"""nnlib.studies.recipes: the shift augmentation and the training recipe notebook 04 reuses."""
 
 import numpy as np
 import pytest
 
-from nnlib.recipes import BEST_CONFIG, ISING_CONFIG, shift_images, train_best
+from nnlib.studies.recipes import BEST_CONFIG, ISING_CONFIG, shift_images, train_best
 
 
 def test_shift_images_moves_each_image_by_at_most_one_pixel():

@@ -1,4 +1,4 @@
-"""nnlib.scaling: the finite-size fit against numpy.polyfit, and the collapse fit on synthetic curves
+"""nnlib.transition.scaling: the finite-size fit against numpy.polyfit, and the collapse fit on synthetic curves
 with a known critical temperature."""
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlib import scaling as sc
+from nnlib.transition import scaling as sc
 
 T0 = 2.3          # the critical temperature of the synthetic data (any value would do)
 

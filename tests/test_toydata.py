@@ -1,4 +1,4 @@
-"""nnlib.toydata against an independent, literal per-point transcription of TensorFlow Playground's
+"""nnlib.studies.toydata against an independent, literal per-point transcription of TensorFlow Playground's
 ``dataset.ts`` generators (written below with Python's ``random`` module, one point at a time).
 
 The random streams differ, so deterministic parts (noise-free spiral, label rules) are compared
@@ -12,7 +12,7 @@ import random
 import numpy as np
 import pytest
 
-from nnlib import toydata
+from nnlib.studies import toydata
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Tests of nnlib.trainpanel.TrainPanel, driven without a browser.
+"""Tests of nnlib.widgets.trainpanel.TrainPanel, driven without a browser.
 
 The data are three Gaussian blobs in 20 dimensions whose centres are 4 standard deviations apart
 along different axes: the nearest-centre rule (Bayes-optimal for equal spherical Gaussians)
@@ -13,9 +13,11 @@ import warnings
 import numpy as np
 import pytest
 
-from nnlib import Network, activations, charts, optim
-from nnlib.network import DivergenceWarning
-from nnlib.trainpanel import ACTIVATION_CHOICES, INIT_CHOICES, OUTPUT_CHOICES, TrainPanel
+from nnlib import Network
+from nnlib.core import activations, optim
+from nnlib.widgets import charts
+from nnlib.core.network import DivergenceWarning
+from nnlib.widgets.trainpanel import ACTIVATION_CHOICES, INIT_CHOICES, OUTPUT_CHOICES, TrainPanel
 
 N_FEATURES, N_LABELS = 20, 3
 
@@ -339,7 +341,7 @@ def _history(acc, eta=0.794, output="softmax", cost="cross-entropy", sizes=(784,
 
 
 def test_failure_hint_reads_the_runs_own_history():
-    from nnlib.trainpanel import failure_hint
+    from nnlib.widgets.trainpanel import failure_hint
 
     # the issue's run: ReLU + softmax at eta = 0.794 sits at 11.6 % on MNIST (chance 11.35 %)
     hint = failure_hint(_history([0.113, 0.116, 0.116]), chance=0.1135)

@@ -116,7 +116,7 @@ def backprop_score(public, private, result):
             error = _finite_difference_error(net, x, y, nabla_b, nabla_w)
             close = all(np.allclose(g, r, rtol=1e-6, atol=1e-9) for g, r in zip(nabla_b + nabla_w, ref_b + ref_w))
             if error >= 1e-4 or not close:
-                from nnlib.gradcheck import diagnose
+                from nnlib.core.gradcheck import diagnose
 
                 where = diagnose(net, x, y)      # net.backprop gives the student's gradient (see above)
                 message = (f"on a network with {len(sizes) - 2} hidden layer(s) that you had not seen, your "

@@ -126,7 +126,7 @@ class backprop:
 
     def prelude(namespace, inputs):
         from nnlib import Network
-        from nnlib.network import sigmoid, sigmoid_prime
+        from nnlib.core.network import sigmoid, sigmoid_prime
 
         namespace.update(np=np, Network=Network, sigmoid=sigmoid, sigmoid_prime=sigmoid_prime)
 
@@ -306,7 +306,7 @@ class cm_networks:
 
     def prelude(namespace, inputs):
         import isingmc
-        from nnlib import phases
+        from nnlib.transition import phases
 
         namespace.update(np=np, isingmc=isingmc, phases=phases)
 
@@ -328,7 +328,7 @@ class finite_size_fit:
 
     def prelude(namespace, inputs):
         from isingmc.exact import T_C
-        from nnlib import scaling
+        from nnlib.transition import scaling
 
         sizes = [int(L) for L in inputs["sizes"]]
         crossings = {L: _namespace(T_star=float(T), error=float(e))
@@ -358,7 +358,7 @@ class pca_projection:
     def prelude(namespace, inputs):
         import time
 
-        from nnlib import pca
+        from nnlib.transition import pca
 
         sizes = [int(L) for L in inputs["sizes"]]
         train = {L: _namespace(X=inputs["train%d_X" % L], temperatures=inputs["train%d_T" % L]) for L in sizes}
@@ -388,7 +388,7 @@ class confusion_learner:
     labels of X_eval stay with the grader."""
 
     def prelude(namespace, inputs):
-        from nnlib import phases
+        from nnlib.transition import phases
 
         namespace.update(np=np, phases=phases)
 

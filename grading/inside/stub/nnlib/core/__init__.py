@@ -1,0 +1,1 @@
+"""The stub's core: only ``network`` (the course's Network without backprop)."""
