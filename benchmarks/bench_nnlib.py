@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 from nnlib import Network  # noqa: E402
 from nnlib.data import load_arrays, load_data_wrapper  # noqa: E402
 from nnlib.studies.recipes import BEST_CONFIG  # noqa: E402
-from nnlib.core.training import fast_epoch  # noqa: E402
+from nnlib.core.kernel import fast_epoch  # noqa: E402
 
 MNIST = Path(__file__).resolve().parent.parent / "data" / "mnist.pkl.gz"
 

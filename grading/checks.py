@@ -6,13 +6,22 @@ of the shape the grader expects (or a short string where a name is expected), an
 here from their numbers, with the library's own class, before anything is measured.
 """
 
+import dataclasses
 import io
 import zipfile
 
 import numpy as np
 
-from .exercises import Score
 from .sandbox import MAX_RESULT_BYTES
+
+
+@dataclasses.dataclass(frozen=True)
+class Score:
+    """Points for one test cell, and the message its feedback shows."""
+    points: float
+    max_points: float
+    message: str
+
 
 MAX_ARRAYS = 400
 MAX_TEXT = 400
@@ -119,5 +128,5 @@ def network(result, prefix, what):
         net = Network(sizes, activation=activation, output=output, cost=cost, dtype=np.float64)
     except (ValueError, TypeError) as exc:
         raise Missing(f"{what}: activation {activation!r}, output {output!r}, cost {cost!r}: {exc}") from None
-    net.weights, net.biases = weights, biases
+    net.set_parameters(weights, biases)
     return net

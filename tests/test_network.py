@@ -259,22 +259,45 @@ def test_fast_epoch_equals_update_mini_batch_steps(config, m, sizes):
     assert rel_diff(net.weights + net.biases, ref.weights + ref.biases) < 1e-10
 
 
-def test_sgd_shuffles_with_the_network_generator_and_records_the_running_cost():
+def test_sgd_shuffles_with_the_network_generator_and_records_the_cost_after_each_epoch():
     X, y = toy(n=30)
     net = Network([5, 4, 3], seed=9)
     ref = copy.deepcopy(net)  # same generator state
-    hist = net.SGD((X, y), 2, 7, 2.0, verbose=False)
+    hist = net.SGD((X, y), 2, 7, 2.0, test_data=(X[:12], y[:12]), verbose=False)
     data = as_tuples(X, y, 3)
     for epoch in range(2):
         order = ref.rng.permutation(len(data))
-        costs = 0.0
         for k in range(0, len(data), 7):
-            batch = [data[i] for i in order[k:k + 7]]
-            costs += sum(ref_cost(ref, x, t) for x, t in batch)
-            ref.update_mini_batch(batch, 2.0)
-        assert hist["train_cost"][epoch] == pytest.approx(costs / len(data), rel=1e-10)
+            ref.update_mini_batch([data[i] for i in order[k:k + 7]], 2.0)
+        # every cost and accuracy of the history: the network after the epoch, one example at a time
+        cost = sum(ref_cost(ref, x, t) for x, t in data) / len(data)
+        assert hist["train_cost"][epoch] == pytest.approx(cost, rel=1e-10)
+        assert hist["train_accuracy"][epoch] == ref.evaluate(data) / len(data)
+        test = data[:12]
+        assert hist["test_cost"][epoch] == pytest.approx(
+            sum(ref_cost(ref, x, t) for x, t in test) / 12, rel=1e-10)
+        assert hist["test_accuracy"][epoch] == ref.evaluate(test) / 12
     assert rel_diff(net.weights, ref.weights) < 1e-10
     assert hist["eta"] == [2.0, 2.0]
+
+
+def test_history_means_the_same_on_the_course_path_and_the_fast_branch():
+    """A subclass that overrides backprop (by calling the course's) takes the course's loop;
+    the history it gets is measured exactly as the fast branch's."""
+    class Course(Network):
+        def backprop(self, x, y):
+            return Network.backprop(self, x, y)
+    X, y = toy(n=40)
+    fast, slow = Network([5, 6, 3], seed=3), Course([5, 6, 3], seed=3)
+    assert fast.takes_fast_branch() and not slow.takes_fast_branch()
+    kwargs = dict(test_data=(X[:10], y[:10]), evaluation_data=(X[10:20], y[10:20]),
+                  lmbda=0.5, momentum=0.5, verbose=False)
+    a, b = fast.SGD((X, y), 3, 8, 1.0, **kwargs), slow.SGD((X, y), 3, 8, 1.0, **kwargs)
+    for key in ("train_cost", "test_cost", "evaluation_cost"):
+        np.testing.assert_allclose(a[key], b[key], rtol=1e-10)
+    for key in ("train_accuracy", "test_accuracy", "evaluation_accuracy", "eta"):
+        assert a[key] == b[key]
+    assert rel_diff(fast.weights + fast.biases, slow.weights + slow.biases) < 1e-12
 
 
 # ---------------------------------------------------------------- SGD interface and printing
@@ -434,7 +457,7 @@ def test_l2_shrinks_weights():
     assert np.sum(reg.weights[0] ** 2) < 0.7 * np.sum(plain.weights[0] ** 2)
 
 
-def test_sgd_momentum_and_history_cost_include_regularisation():
+def test_sgd_momentum_and_the_history_cost_without_regularisation():
     X, y = toy(n=20)
     net = Network([5, 4, 3], seed=2)
     ref = RefTrainer(copy.deepcopy(net))
@@ -443,13 +466,12 @@ def test_sgd_momentum_and_history_cost_include_regularisation():
     data = as_tuples(X, y, 3)
     for epoch in range(2):
         order = ref_rng.permutation(20)
-        costs = 0.0
         for k in range(0, 20, 4):
-            batch = [data[i] for i in order[k:k + 4]]
-            costs += sum(ref_cost(ref.net, x, t) for x, t in batch)
-            ref.step(batch, 0.5, lmbda=1.0, momentum=0.8, n=20)
-        reg = 0.5 * 1.0 / 20 * sum(np.sum(w ** 2) for w in ref.net.weights)
-        assert hist["train_cost"][epoch] == pytest.approx(costs / 20 + reg, rel=1e-9)
+            ref.step([data[i] for i in order[k:k + 4]], 0.5, lmbda=1.0, momentum=0.8, n=20)
+        cost = sum(ref_cost(ref.net, x, t) for x, t in data) / 20  # the data's cost alone
+        assert hist["train_cost"][epoch] == pytest.approx(cost, rel=1e-9)
+    reg = 0.5 * 1.0 / 20 * sum(np.sum(w ** 2) for w in ref.net.weights)
+    assert net.regularisation_cost(net.step_rule) == pytest.approx(reg, rel=1e-9)
     assert rel_diff(net.weights, ref.net.weights) < 1e-10
 
 

@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 
+from nnlib import Network
 from nnlib.core import activations
 from nnlib.studies import toydata
 from nnlib.widgets.playground import Playground
@@ -176,12 +177,16 @@ def test_export_weights_npz(tmp_path, pg):
         assert int(f["epoch"]) == 4 and list(f["classes"]) == ["-1", "+1"]
         a = toydata.features(pg.X_test, list(f["features"]))
         for k in range(len(sizes) - 1):
-            a = np.tanh(a @ f[f"W{k}"].T + f[f"b{k}"].reshape(1, -1))
+            a = np.tanh(a @ f[f"w{k}"].T + f[f"b{k}"].reshape(1, -1))
         np.testing.assert_allclose(a.reshape(-1), pg.predict(pg.X_test), rtol=1e-12)
         replay = Playground.from_json(str(f["state"]))
         replay.step(4)
         assert same_weights(weights_of(replay), weights_of(pg))
     assert not [p for p in tmp_path.iterdir() if p.name != "w.npz"]     # no temp files left
+    # the one file format of a network: Network.load reads the export back
+    net = Network.load(path, sizes=pg.net.sizes)
+    assert same_weights(net.weights + net.biases, pg.net.weights + pg.net.biases)
+    assert (net.activation, net.output) == ("tanh", "tanh")
     pg._offer_download()
     assert "download" in pg._download_w.value and "base64," in pg._download_w.value
 
@@ -190,10 +195,10 @@ def test_export_of_a_multi_class_network(tmp_path):
     pg = Playground(dataset="spiral-3", activation="elu", seed=0)
     pg.step(3)
     with np.load(pg.export_weights(tmp_path / "m.npz")) as f:
-        assert str(f["output_activation"]) == "softmax" and list(f["classes"]) == ["0", "1", "2"]
+        assert str(f["output"]) == "softmax" and list(f["classes"]) == ["0", "1", "2"]
         a = toydata.features(pg.X_test, list(f["features"]))
         for k in range(len(f["sizes"]) - 1):
-            z = a @ f[f"W{k}"].T + f[f"b{k}"].reshape(1, -1)
+            z = a @ f[f"w{k}"].T + f[f"b{k}"].reshape(1, -1)
             a = activations.elu(z) if k < len(f["sizes"]) - 2 else activations.softmax(z, axis=1)
         np.testing.assert_allclose(a, pg.predict(pg.X_test), rtol=1e-10)
 

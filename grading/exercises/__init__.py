@@ -14,14 +14,10 @@ whose points depend on it (their ``grade_id`` and points are the gradebook's con
 import dataclasses
 from typing import Callable
 
+from ..checks import Score
 from ..sandbox import Limits
 
-
-@dataclasses.dataclass(frozen=True)
-class Score:
-    points: float
-    max_points: float
-    message: str
+__all__ = ["Exercise", "Score", "all_exercises", "by_notebook"]
 
 
 @dataclasses.dataclass(frozen=True)

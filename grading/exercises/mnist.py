@@ -84,8 +84,8 @@ def _reference_network(public, prefix):
 
     sizes = [int(n) for n in public[prefix + "sizes"]]
     net = Network(sizes)
-    net.weights = [public[prefix + "w%d" % i].copy() for i in range(len(sizes) - 1)]
-    net.biases = [public[prefix + "b%d" % i].copy() for i in range(len(sizes) - 1)]
+    net.set_parameters([public[prefix + "w%d" % i] for i in range(len(sizes) - 1)],
+                       [public[prefix + "b%d" % i] for i in range(len(sizes) - 1)])
     return net
 
 

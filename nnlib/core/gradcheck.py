@@ -87,8 +87,7 @@ def _float64_copy(network):
         raise TypeError("network must be an nnlib.Network, got %s" % type(network).__name__)
     net = copy.copy(network)
     net.dtype = check_dtype(np.float64)
-    net.biases = [np.array(b, dtype=np.float64) for b in network.biases]
-    net.weights = [np.array(w, dtype=np.float64) for w in network.weights]
+    net.set_parameters(network.weights, network.biases)
     return net
 
 

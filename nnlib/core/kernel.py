@@ -26,7 +26,8 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 
-__all__ = ["pack", "unpack", "codes_for", "train_epoch", "forward", "sigma", "sigma_prime"]
+__all__ = ["fast_epoch", "pack", "unpack", "codes_for", "train_epoch", "forward", "sigma",
+           "sigma_prime"]
 
 SIGMOID, TANH, RELU, LINEAR, ELU, SWISH, SOFTMAX = (ACTIVATIONS[name].code for name in (
     "sigmoid", "tanh", "relu", "linear", "elu", "swish", "softmax"))
@@ -37,6 +38,36 @@ _jit = numba.njit(cache=True, nogil=True)
 _inline = numba.njit(cache=True, nogil=True, inline="always")
 #: multiply-adds below which a matrix product is a plain loop rather than a call into BLAS
 SMALL_PRODUCT = 4096
+
+
+# ------------------------------------------------------------------ the Python side
+
+def fast_epoch(net, X, Y, order, mini_batch_size, eta):
+    """One epoch of the course's steps for ``net`` (``Network.SGD``'s fast branch and
+    ``Network.train_epoch``): example k is (X[order[k]], Y[order[k]]); ``net.step_rule`` gives
+    L2, L1 and momentum.  Returns the mean cost per example (each measured before its
+    mini-batch's step), NaN if it diverged."""
+    rule = net.step_rule
+    params, sizes = pack(net.weights, net.biases, net.dtype)
+    if rule.momentum:
+        velocity_b, velocity_w = rule.start_velocities(net.biases, net.weights)
+        velocity, _ = pack(velocity_w, velocity_b, net.dtype)
+    else:
+        velocity = params[:0]
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(net.dtype)
+    X = np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y, dtype=net.dtype)
+    order = np.ascontiguousarray(order, dtype=np.int64)
+    decay, l1_step, momentum = rule.kernel_arguments(eta)
+    with np.errstate(all="ignore"):
+        total = train_epoch(X, Y, order, params, velocity, sizes,
+                            codes_for(net.layer_activations), net.cost_function.code,
+                            mini_batch_size, eta, decay, l1_step, momentum)
+    net.weights, net.biases = unpack(params, sizes)
+    if momentum:
+        rule.velocity_w, rule.velocity_b = unpack(velocity, sizes)
+    return total / len(order)
 
 
 # ------------------------------------------------------------------ parameters: lists <-> flat

@@ -17,29 +17,36 @@ equations of the course, numbered as on the exercise sheet, are
 
 ``SGD`` calls ``update_mini_batch`` once per mini-batch, which calls ``backprop`` once per
 example.  Override either in a subclass and ``SGD`` trains with yours.  Only when both are this
-file's does ``SGD`` run the very same steps in ``nnlib.core.kernel`` instead, which lands on the same
-weights many times faster.
+file's does ``SGD`` take its one fast branch: the very same steps, for a whole epoch, in one
+compiled call of ``kernel.fast_epoch``, which lands on the same weights many times faster.
 
 With no keywords the network is the course's: sigmoid neurons, the quadratic cost
 C = 1/2 ||a - y||^2, weights and biases from N(0, 1).  The improvements of chapter 3 live in small
 modules this file uses: ``activations`` (the neurons), ``costs`` (quadratic and cross-entropy,
-each with ``fn`` and ``delta``), ``optim`` (initialisation, L2/L1, momentum, schedules),
-``training`` (the epoch loop's bookkeeping) and ``array_path`` (arrays with one sample per row:
-``predict``, ``accuracy``, ``train_epoch``, ``save``/``load``).
+each with ``fn`` and ``delta``), ``optim`` (initialisation, L2/L1, momentum, schedules) and
+``training`` (the bookkeeping around the epochs: schedule, hooks, history, stop reasons).
+
+Below the course's methods, the same equations on arrays with one sample per row (``predict``,
+``accuracy``, ``total_cost``, ``backprop_matrix``, ``train_epoch``), one way to copy the
+parameters out and in, and ``save``/``load`` (``nnlib.data.network_file``).
 """
+
+import warnings
 
 import numpy as np
 
 from . import activations, costs, examples, optim, training
 from .activations import sigmoid, sigmoid_prime, softmax  # noqa: F401  (the course's names)
-from .array_path import ArrayPath
-from .checks import check_dtype, check_sizes, make_rng
-from .training import DivergenceWarning  # noqa: F401
+from .checks import (check_int, check_positive, check_regularisation, check_rows, check_dtype,
+                     check_sizes, make_rng)
+from .training import DivergenceWarning
 
 __all__ = ["Network", "DivergenceWarning", "sigmoid", "sigmoid_prime", "softmax"]
 
+BLOCK = 8192  # rows per block when a whole data set is fed forward (bounds the memory)
 
-class Network(ArrayPath):
+
+class Network:
 
     def __init__(self, sizes, *, seed=None, activation="sigmoid", output=None,
                  cost="quadratic", init="normal", dtype=np.float64):
@@ -48,8 +55,8 @@ class Network(ArrayPath):
         numpy generator seeded by ``seed`` (the same seed gives the same run).
 
         Keywords of chapter 3 (the defaults are the course's): ``activation`` of the hidden
-        neurons and ``output`` of the output neurons (a name in ``nnlib.core.activations``; output
-        defaults to the hidden one, and may be "softmax"), ``cost`` ("quadratic" or
+        neurons and ``output`` of the output neurons (a name in ``nnlib.core.activations``;
+        output defaults to the hidden one, and may be "softmax"), ``cost`` ("quadratic" or
         "cross-entropy"), ``init`` ("normal", "scaled", "he"), ``dtype`` (float64 or float32)."""
         self.sizes = check_sizes(sizes)
         self.num_layers = len(self.sizes)
@@ -71,6 +78,11 @@ class Network(ArrayPath):
                                                              self.dtype)
         self.step_rule = optim.GradientStep()  # plain gradient descent until SGD says more
 
+    def __repr__(self):
+        return ("%s(%r, activation=%r, output=%r, cost=%r, init=%r, dtype=%s)"
+                % (type(self).__name__, self.sizes, self.activation, self.output, self.cost,
+                   self.init, np.dtype(self.dtype).name))
+
     def feedforward(self, a):
         """Return the output of the network if ``a`` is input, applying (1) layer by layer."""
         a = examples.column(a, self.sizes[0], "a")
@@ -78,32 +90,46 @@ class Network(ArrayPath):
             a = sigma.fn(np.dot(w, a) + b)
         return a
 
-    def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, **improvements):
+    def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
+            lmbda=0.0, l1=0.0, momentum=0.0, warm_start=False, **bookkeeping):
         """Train the neural network using mini-batch stochastic gradient descent.
 
         ``training_data`` is a list of tuples ``(x, y)`` of inputs and desired outputs (or a
         tuple ``(X, y)`` of arrays, one sample per row).  If ``test_data`` is given, the network
-        is evaluated after each epoch and the result printed, "Epoch j: k / n".  Returns the
-        history: per epoch ``train_cost``, ``eta``, ``seconds`` and the accuracies measured.
+        is evaluated after each epoch and the result printed, "Epoch j: k / n".
 
-        ``improvements`` are keywords of chapter 3 and beyond, all off by default: ``lmbda``
-        (L2), ``l1``, ``momentum``, ``schedule`` ("cosine", "halve" or a function of
-        (epoch, eta)), ``evaluation_data`` and ``early_stopping``, ``augment(X, rng)`` (each
-        epoch's variant of the inputs), ``callback(epoch, history)`` (False stops),
-        ``verbose``, ``progress`` (a progress bar), ``warm_start`` (keep momentum's velocity
-        from the previous call).  ``nnlib.core.training.Run`` explains each."""
+        The step (``optim.GradientStep``): ``lmbda`` (L2), ``l1``, ``momentum``, and
+        ``warm_start`` (keep momentum's velocity from the previous call, as the playground's
+        step button does).  The ``bookkeeping`` keywords, all off by default, are those of
+        ``nnlib.core.training.Run``: ``schedule``, ``evaluation_data``, ``early_stopping``,
+        ``target_accuracy``, ``augment``, ``callback``, ``verbose``, ``progress``.
+
+        Returns the history: per epoch ``train_cost``, ``train_accuracy``, ``eta``, ``seconds``
+        and the costs and accuracies of the sets given; ``stopped`` and ``stop_reason`` say why
+        it ended early (divergence also warns, with a ``DivergenceWarning``)."""
+        step_rule = optim.GradientStep(lmbda, l1, momentum)  # checked before the data are
         run = training.Run(self, training_data, epochs, mini_batch_size, eta, test_data,
-                           **improvements)
+                           **bookkeeping)
+        step_rule.n = run.n
+        if warm_start:
+            step_rule.keep_velocities(self.step_rule)
+        self.step_rule = step_rule
+        fast = self.takes_fast_branch()
+        if fast:
+            from .kernel import fast_epoch  # numba, loaded only when the fast branch is taken
         for j in run.epochs():
-            if run.fast:  # backprop and update_mini_batch are this file's: same steps, faster
-                run.fast_epoch()
+            order = self.rng.permutation(run.n)  # the course: random.shuffle(training_data)
+            if fast:  # backprop and update_mini_batch are this file's: the same steps, compiled
+                fast_epoch(self, run.X, run.Y, order, mini_batch_size, run.eta)
                 continue
-            training_data = run.shuffled()  # the course: random.shuffle(training_data)
+            training_data = [run.examples[k] for k in order]
             n = len(training_data)
             mini_batches = [training_data[k:k + mini_batch_size]
                             for k in range(0, n, mini_batch_size)]
             for mini_batch in mini_batches:
                 self.update_mini_batch(mini_batch, run.eta)
+        if run.history["stop_reason"] == "diverged":
+            warnings.warn(run.history["stopped"], DivergenceWarning, stacklevel=2)
         return run.history
 
     def update_mini_batch(self, mini_batch, eta):
@@ -156,10 +182,175 @@ class Network(ArrayPath):
         """Return the number of test inputs for which the neural network outputs the correct
         result: the index of the most active output neuron.  ``test_data`` is a list of
         ``(x, label)`` tuples, or a tuple of arrays ``(X, labels)``."""
-        return self._count_correct(*examples.evaluation_arrays(test_data, self.sizes[0],
-                                                               self.sizes[-1]))
+        X, labels = examples.evaluation_arrays(test_data, self.sizes[0], self.sizes[-1])
+        return self.measure(X, labels)[1]
 
     def cost_derivative(self, output_activations, y):
         """Return the vector of partial derivatives dC_x/da for the output activations (for the
         quadratic cost C = 1/2 ||a - y||^2: a - y)."""
         return self.cost_function.derivative(output_activations, y)
+
+    def takes_fast_branch(self):
+        """True when ``backprop`` and ``update_mini_batch`` are this file's, so that the kernel
+        computes exactly what they would; a subclass with its own is trained through them."""
+        cls = type(self)
+        return (cls.backprop is Network.backprop
+                and cls.update_mini_batch is Network.update_mini_batch)
+
+    # ------------------------------------------------------------------ arrays: a sample per row
+    # The course feeds one column at a time; data usually come as a matrix X (n_samples,
+    # n_features), and whole matrices are what make numpy fast.  Same equations, all rows at once.
+
+    def layer_outputs(self, X):
+        """The activations of every layer for the rows of ``X``: [A^1, ..., A^L], each of shape
+        (n_samples, n_neurons) (the playground draws its neurons from them).
+
+        Feedforward (1) with rows as samples: A^l = sigma(A^{l-1} (w^l)^T + b^l)."""
+        a = check_rows(X, self.sizes[0], "X").astype(self.dtype, copy=False)
+        outputs = []
+        for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):
+            z = np.dot(a, w.T) + b.T
+            a = sigma.fn(z, axis=1) if sigma.name == "softmax" else sigma.fn(z)
+            outputs.append(a)
+        return outputs
+
+    def predict(self, X):
+        """Output activations for the rows of ``X`` (n_samples, n_in): shape (n_samples, n_out),
+        computed in blocks of rows to bound the memory."""
+        X = check_rows(X, self.sizes[0], "X")
+        out = np.empty((len(X), self.sizes[-1]), dtype=self.dtype)
+        for start in range(0, len(X), BLOCK):
+            out[start:start + BLOCK] = self.layer_outputs(X[start:start + BLOCK])[-1]
+        return out
+
+    def accuracy(self, X, y):
+        """Fraction of the rows of ``X`` classified correctly.
+
+        Several outputs: the most active neuron against the int label (or the argmax of a
+        one-hot row).  One output: the sign of the output against the sign of ``y``
+        (labels +-1, as for the playground data), with the threshold at 1/2 instead of 0 for a
+        sigmoid output (labels 0/1)."""
+        X, labels = examples.evaluation_arrays((X, y), self.sizes[0], self.sizes[-1], "(X, y)")
+        return self.measure(X, labels)[1] / len(X)
+
+    def total_cost(self, X, Y, lmbda=0.0, l1=0.0):
+        """Mean cost per sample over the rows of ``X``, plus lmbda/(2n) sum w^2 + l1/n sum |w|."""
+        X, Y = examples.training_arrays((X, Y), self.sizes[0], self.sizes[-1], "(X, Y)")
+        lmbda, l1, _ = check_regularisation(lmbda, l1, 0.0)
+        return (self.measure(X, targets=Y)[0]
+                + self.regularisation_cost(optim.GradientStep(lmbda, l1, n=len(X))))
+
+    def measure(self, X, labels=None, targets=None):
+        """(mean cost per sample, number correct) of checked arrays in one forward pass.
+
+        ``labels`` as ``accuracy`` compares them (int labels, or one real target per sample for
+        one output), ``targets`` (n, n_out) for the cost; either gives the other (one-hot rows
+        from int labels).  Unchecked: for the bookkeeping of ``SGD`` and the methods above."""
+        one = self.sizes[-1] == 1
+        if targets is None:
+            targets = (labels.reshape(-1, 1) if one
+                       else np.eye(self.sizes[-1])[labels])
+        if labels is None:
+            labels = targets[:, 0] if one else np.argmax(targets, axis=1)
+        threshold = 0.5 if self.output == "sigmoid" else 0.0
+        total, correct = 0.0, 0
+        for start in range(0, len(X), BLOCK):
+            a = X[start:start + BLOCK].T.astype(self.dtype)
+            for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):  # (1)
+                z = np.dot(w, a) + b
+                a = sigma.fn(z)
+            total += self.cost_function.fn(z, a, targets[start:start + BLOCK].T)
+            truth = labels[start:start + BLOCK]
+            correct += int(np.sum((a[0] > threshold) == (truth > threshold)) if one
+                           else np.sum(np.argmax(a, axis=0) == truth))
+        return total / max(len(X), 1), correct
+
+    def regularisation_cost(self, rule):
+        """lmbda/(2n) sum w^2 + l1/n sum |w| for the settings of a ``GradientStep``."""
+        cost = 0.0
+        if rule.lmbda:
+            cost += 0.5 * rule.lmbda / rule.n * sum(float(np.sum(w.astype(np.float64) ** 2))
+                                                    for w in self.weights)
+        if rule.l1:
+            cost += rule.l1 / rule.n * sum(float(np.sum(np.abs(w))) for w in self.weights)
+        return cost
+
+    def backprop_matrix(self, X, Y):
+        """``backprop`` for many examples at once: X (n_in, m) and Y (n_out, m) hold them as
+        columns; returns the gradients *summed* over the m examples.
+
+        Every equation is the same as in ``backprop`` with capital letters for matrices; only
+        (4) needs a sum, because each column of Delta^l is one example's dC/db^l."""
+        activation = X
+        activations = [X]
+        zs = []
+        for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):  # (1)
+            Z = np.dot(w, activation) + b
+            zs.append(Z)
+            activation = sigma.fn(Z)
+            activations.append(activation)
+        delta = self.cost_function.delta(zs[-1], activations[-1], Y)  # (2)
+        nabla_b = [None] * len(self.biases)
+        nabla_w = [None] * len(self.weights)
+        nabla_b[-1] = delta.sum(axis=1, keepdims=True)  # (4)
+        nabla_w[-1] = np.dot(delta, activations[-2].T)  # (5)
+        for l in range(2, self.num_layers):
+            sp = self.layer_activations[-l].prime(zs[-l])
+            delta = np.dot(self.weights[-l + 1].T, delta) * sp  # (3)
+            nabla_b[-l] = delta.sum(axis=1, keepdims=True)  # (4)
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].T)  # (5)
+        return nabla_b, nabla_w
+
+    def train_epoch(self, X, Y, mini_batch_size, eta, *, lmbda=0.0, l1=0.0, momentum=0.0,
+                    shuffle=True):
+        """One pass of mini-batch SGD over the rows of ``X`` in the kernel (no bookkeeping);
+        returns the mean cost per sample, each measured before its mini-batch's step.
+
+        ``Y``: int labels (n,) or targets (n, n_out) (or (n,) real targets for one output).
+        Shuffles with the network's own seeded generator (``shuffle=False`` keeps the order).
+        ``lmbda``, ``l1`` and ``momentum`` as in ``SGD`` with n = len(X); momentum's velocities
+        persist between calls, so repeated calls behave like one SGD run."""
+        from .kernel import fast_epoch
+        rule = optim.GradientStep(lmbda, l1, momentum)
+        X, Y = examples.training_arrays((X, Y), self.sizes[0], self.sizes[-1], "(X, Y)")
+        mini_batch_size = check_int(mini_batch_size, "mini_batch_size", minimum=1)
+        eta = check_positive(eta, "eta")
+        rule.n = len(Y)
+        rule.keep_velocities(self.step_rule)
+        self.step_rule = rule
+        order = self.rng.permutation(len(Y)) if shuffle else np.arange(len(Y))
+        return fast_epoch(self, X, Y, order, mini_batch_size, eta)
+
+    # ------------------------------------------------------------------ parameters and files
+
+    def parameters(self):
+        """Copies of ``(weights, biases)``: a snapshot that later training does not change."""
+        return [w.copy() for w in self.weights], [b.copy() for b in self.biases]
+
+    def set_parameters(self, weights, biases):
+        """Copy ``weights`` and ``biases`` (as ``parameters`` returns them) into the network,
+        in its dtype; shapes other than the network's raise a ``ValueError``."""
+        weights, biases = list(weights), list(biases)
+        shapes = ([(m, n) for n, m in zip(self.sizes[:-1], self.sizes[1:])],
+                  [(m, 1) for m in self.sizes[1:]])
+        if [np.shape(w) for w in weights] != shapes[0] or \
+                [np.shape(b) for b in biases] != shapes[1]:
+            raise ValueError("weights and biases must have the shapes %s and %s of sizes %r"
+                             % (shapes[0], shapes[1], self.sizes))
+        self.weights = [np.array(w, dtype=self.dtype) for w in weights]
+        self.biases = [np.array(b, dtype=self.dtype) for b in biases]
+
+    def save(self, path):
+        """Write sizes, configuration, weights and biases to ``path`` as an .npz file (numbers
+        and strings only, so loading never runs code); returns the path written.  See
+        ``nnlib.data.network_file``."""
+        from ..data.network_file import save
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path, *, sizes=None, seed=None):
+        """Read a network written by ``save``; ``sizes``: the layer sizes you expect (others
+        raise a ``ValueError`` naming both); ``seed`` seeds further training's shuffles.  A file
+        that is not such a network raises ``nnlib.data.DataFileError`` naming the file."""
+        from ..data.network_file import load
+        return load(cls, path, sizes=sizes, seed=seed)

@@ -79,6 +79,18 @@ class GradientStep:
         return ([b + v for b, v in zip(biases, self.velocity_b)],
                 [w + v for w, v in zip(weights, self.velocity_w)])
 
+    def keep_velocities(self, previous):
+        """Carry momentum's velocities over from ``previous``, the network's step rule of the
+        run before, so that this run goes on where that one stopped (the playground's steps,
+        repeated ``train_epoch`` calls).  Only when both have momentum: a run without it has no
+        velocity to hand over, and one without it needs none."""
+        if self.momentum and previous is not None and previous.momentum:
+            self.velocity_b, self.velocity_w = previous.velocity_b, previous.velocity_w
+
+    def rest(self):
+        """Forget the velocities (the weights they belonged to were restored)."""
+        self.velocity_b = self.velocity_w = None
+
     def start_velocities(self, biases, weights):
         """Momentum's velocities: kept from earlier steps, or at rest (zero) when there are
         none yet for weights of these shapes."""

@@ -13,15 +13,16 @@ shown as layers are added), the hidden activation, the output layer with its cos
 initialisation, the learning rate, the epochs, the mini-batch size and the seed.  *Train* builds a
 fresh network with these settings and trains it; a progress bar, a status line and a live
 learning curve (accuracy and training cost per epoch) follow the run; *Stop* ends it after the
-current epoch.  A cost that turns NaN or infinite (a learning rate too large for the network) is
-not an error but a lesson: training stops and the status line says what happened and what to try.
+current epoch.  A run that diverges (a learning rate too large for the network) is not an error
+but a lesson: SGD stops it, and the status line shows SGD's sentence on what happened and what to
+try.
 
 Design choices, and why:
 
 - **Training is ``Network.SGD``**, the one epoch loop of nnlib, with float32 parameters; the
-  panel only listens: its ``callback`` updates the curve after every epoch and returns False
-  when *Stop* was pressed.  SGD's guard against a diverging cost restores the weights of the
-  epoch's start, and the panel explains it.
+  panel only listens: its ``callback`` draws SGD's history after every epoch (nothing is
+  measured twice) and returns False when *Stop* was pressed.  SGD's guard against divergence
+  restores the weights of the epoch's start and says why; the panel shows it.
 - **A seeded random subset** of the data (``max_train``, ``max_test``) keeps one epoch well
   under a second even on the 2-core machine, so the curve moves while the student watches.
   Everything random derives from seeds: the subset from ``seed``, the network's initial weights
@@ -35,7 +36,6 @@ Design choices, and why:
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 import warnings
@@ -187,12 +187,12 @@ class TrainPanel(PanelView):
         """Train a fresh network with the current settings; return the history.
 
         Synchronous: the Train button runs this same method in a background thread.  The
-        returned (and stored) ``history`` holds per-epoch lists ``"epoch"`` (1, 2, ...),
-        ``"train_cost"`` (mean cost per sample on the training subset after the epoch),
-        ``"train_accuracy"`` and ``"test_accuracy"`` (fractions), plus ``"settings"`` (see
-        :meth:`settings`), ``"stopped"`` (None after a complete run, else why it ended: the
-        Stop button, or a cost that became NaN/infinite), ``"diverged"`` (bool) and ``"hint"``
-        (what to try when the run sits at chance, from :func:`failure_hint`, else None).
+        returned (and stored) ``history`` is ``Network.SGD``'s (``train_cost``,
+        ``train_accuracy``, ``test_cost``, ``test_accuracy`` per epoch, ``stop_reason``, ...;
+        see ``nnlib.core.training.Run``), plus ``"epoch"`` (1, 2, ...), ``"settings"`` (see
+        :meth:`settings`), ``"diverged"`` (bool) and ``"hint"`` (what to try when the run sits
+        at chance, from :func:`failure_hint`, else None).  ``"stopped"`` is None after a
+        complete run, else why it ended: SGD's sentence, or the Stop button.
         """
         if not self._lock.acquire(blocking=False):
             raise RuntimeError("the panel is already training; press Stop or wait for the run "
@@ -241,38 +241,28 @@ class TrainPanel(PanelView):
         net = Network(s["sizes"], seed=s["seed"], activation=s["activation"],
                       output=s["output"], cost=s["cost"], init=s["init"], dtype=np.float32)
         self.network = net
-        history = {"epoch": [], "train_cost": [], "train_accuracy": [], "test_accuracy": [],
-                   "settings": s, "stopped": None, "diverged": False, "hint": None}
         chance = float(np.bincount(self.y_test, minlength=self.n_labels).max()
                        / max(len(self.y_test), 1))
-        self.history = history
+        self.history = self._panel_history({"train_cost": [], "train_accuracy": [],
+                                            "test_accuracy": [], "stop_reason": None,
+                                            "stopped": None}, s, chance)
         self.progress.max, self.progress.value, self.progress.bar_style = s["epochs"], 0, "info"
         self._set_running(True)
         started = time.perf_counter()
 
-        blown_up = []  # the cost after an epoch can overflow even when SGD's running cost did not
-
-        def after_epoch(epoch, sgd_history):
-            """SGD's per-epoch hook: record, redraw, and say whether to go on."""
-            cost = float(net.total_cost(self.X_train, self.y_train))
-            if not math.isfinite(cost):
-                blown_up.append(epoch)
-                return False
-            history["epoch"].append(epoch + 1)
-            history["train_cost"].append(cost)
-            history["train_accuracy"].append(float(net.accuracy(self.X_train, self.y_train)))
-            history["test_accuracy"].append(float(sgd_history["test_accuracy"][-1]))
+        def after_epoch(epoch, history):
+            """SGD's per-epoch hook: show what the run measured, and say whether to go on."""
+            self.history = self._panel_history(history, s, chance)
             self.progress.value = epoch + 1
-            history["hint"] = failure_hint(history, chance)
             self.status.value = self._status_line(
-                history, "%.1f s" % (time.perf_counter() - started), history["hint"])
+                self.history, "%.1f s" % (time.perf_counter() - started), self.history["hint"])
             self.curve.value = self._curve_svg()
             if self.input_shape is not None:
                 self.samples.value = self._samples_html()
             return not self._stop.is_set()
 
         try:
-            self.status.value = self._status_line(history, "starting...")
+            self.status.value = self._status_line(self.history, "starting...")
             self.curve.value = self._curve_svg()
             # SGD warns when a run diverges, attributing the warning to its caller (this
             # module); the status line explains it instead, so no warning text lands in some
@@ -285,17 +275,10 @@ class TrainPanel(PanelView):
                               callback=after_epoch, verbose=False)
         finally:
             self._set_running(False)
-        done = len(history["epoch"])
-        if self._stop.is_set() and sgd["stopped"] is not None and not blown_up:
-            history["stopped"] = "Stopped by the user after epoch %d." % done
-        elif sgd["stopped"] is not None:  # SGD's divergence guard (the only other way to stop)
-            history["diverged"] = True
-            history["stopped"] = (
-                "Diverged in epoch %d: the training cost became NaN or infinite. The learning "
-                "rate η = %.3g is too large for this network, so the steps overshoot and grow "
-                "without bound. Try a smaller η, e.g. %.3g." % (done + 1, s["eta"], s["eta"] / 10))
+        history = self.history = self._panel_history(sgd, s, chance)
+        if history["stop_reason"] == "callback":  # the panel's callback: the Stop button
+            history["stopped"] = "Stopped by the user after epoch %d." % len(history["epoch"])
         elapsed = "%.1f s" % (time.perf_counter() - started)
-        history["hint"] = failure_hint(history, chance)
         if history["diverged"]:
             self.progress.bar_style = "danger"
             self.status.value = self._status_line(history, elapsed, history["stopped"], RED)
@@ -309,6 +292,15 @@ class TrainPanel(PanelView):
         else:
             self.progress.bar_style = "success"
             self.status.value = self._status_line(history, elapsed + ", done")
+        return history
+
+    @staticmethod
+    def _panel_history(sgd, settings, chance):
+        """SGD's history as the panel shows it: the same lists (nothing re-measured), plus the
+        epochs counted from 1, the settings, whether it diverged and a hint when it fails."""
+        history = dict(sgd, epoch=list(range(1, len(sgd["train_cost"]) + 1)),
+                       settings=settings, diverged=sgd["stop_reason"] == "diverged")
+        history["hint"] = failure_hint(history, chance)
         return history
 
 # ---------------------------------------------------------------------- helpers

@@ -11,7 +11,8 @@ Semantics follow the original (its ``playground.ts`` and ``nn.ts``):
 * weights start uniform in [-0.5, 0.5] and biases at 0.1;
 * regularisation (L1 or L2) with rate r moves every weight by eta r dR/dw after each mini-batch,
   which is Nielsen's lmbda (or l1) = r n for a training set of n points;
-* after each epoch the training and test loss (and accuracy) are measured on all their points.
+* after each epoch ``Network.SGD`` measures the training and test loss (and accuracy) on all their
+  points (4096 evenly spaced ones of a larger training set), and the playground shows them.
 
 What the widget draws comes from ``Network.layer_outputs`` on a grid of 100 x 100 points (50 x 50
 for networks of more than 2000 weights): every neuron's output over the square, the output's being
@@ -126,8 +127,9 @@ class Engine(Outputs):
             self.net = Network(sizes, seed=self._seed(3), activation=st["activation"],
                                output=output, cost=cost)
             # the original's initialisation, from a generator of its own (the network's shuffles)
-            self.net.biases, self.net.weights = initial_parameters(
+            biases, weights = initial_parameters(
                 sizes, "uniform", np.random.default_rng(self._seed(2)), self.net.dtype)
+            self.net.set_parameters(weights, biases)
             self.epoch = 0
             self.train_losses, self.test_losses = [], []
             self.train_accuracies, self.test_accuracies = [], []
@@ -136,12 +138,8 @@ class Engine(Outputs):
             self._events, self._pending = [], pending
             self._target_armed = True
             self._record()
-            self._good = self._parameters()
             self._apply_due_events()
             self._changed()
-
-    def _parameters(self):
-        return [w.copy() for w in self.net.weights], [b.copy() for b in self.net.biases]
 
     def _changed(self):
         """The weights changed: the cached grid outputs are stale (the widget redraws)."""
@@ -187,60 +185,41 @@ class Engine(Outputs):
             return not self.diverged
 
     def _train(self, epochs):
-        """``epochs`` epochs of ``Network.SGD``; returns None, "target" or "diverged"."""
-        st, stop = self._state, []
+        """``epochs`` epochs of ``Network.SGD``; returns None, "target" or "diverged".
 
-        def after_epoch(j, history):
-            self.epoch += 1
-            if not self._record():             # finite cost during the epoch, not after it
-                self._undo_epoch()
-                stop.append("diverged")
-                return False
-            self._good = self._parameters()
-            target = st["stop_accuracy"]
-            if target is not None and self._target_armed \
-                    and self.test_accuracies[-1] >= target - 1e-12:
-                self._target_armed = False
-                stop.append("target")
-                return False
-            return True
-
+        SGD keeps the books: it measures the losses and accuracies after every epoch, stops at
+        the target accuracy, and on divergence restores the weights of the epoch's start and
+        says why.  The playground appends what it measured and shows why it stopped."""
+        st = self._state
+        target = st["stop_accuracy"] if self._target_armed else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)  # the message says it instead
-            with np.errstate(all="ignore"):
-                history = self.net.SGD((self.F_train, self.T_train), epochs, st["batch_size"],
-                                       st["learning_rate"], momentum=st["momentum"],
-                                       warm_start=True, verbose=False, callback=after_epoch,
-                                       **self._reg_kwargs())
+            history = self.net.SGD((self.F_train, self.T_train), epochs, st["batch_size"],
+                                   st["learning_rate"], test_data=(self.F_test, self.T_test),
+                                   momentum=st["momentum"], warm_start=True, verbose=False,
+                                   target_accuracy=target, **self._reg_kwargs())
         self._changed()
-        if history["stopped"] and not stop:    # SGD itself saw the cost blow up
-            stop.append("diverged")
-        if stop and stop[0] == "diverged":
-            self._diverge()
-        elif stop:
+        regression = st["problem"] == "regression"
+        for j in range(len(history["train_cost"])):
+            self.epoch += 1
+            self.train_losses.append(history["train_cost"][j])
+            self.test_losses.append(history["test_cost"][j])
+            self.train_accuracies.append(None if regression else history["train_accuracy"][j])
+            self.test_accuracies.append(None if regression else history["test_accuracy"][j])
+        if history["stop_reason"] == "diverged":
+            self.diverged = True
+            self.message = ("Training diverged at epoch %d: %s (learning rate %g is too large "
+                            "for this network). Lower the learning rate and press reset."
+                            % (self.epoch + 1, history["stop_cause"], st["learning_rate"]))
+            return "diverged"
+        if history["stop_reason"] == "target":
+            self._target_armed = False
             self.message = ("Test accuracy %.1f %% reached the target %g %% at epoch %d: "
                             "training paused (play goes on)."
                             % (100 * self.test_accuracies[-1], 100 * st["stop_accuracy"],
                                self.epoch))
-        return stop[0] if stop else None
-
-    def _undo_epoch(self):
-        self.epoch -= 1
-        for series in (self.train_losses, self.test_losses, self.train_accuracies,
-                       self.test_accuracies):
-            series.pop()
-        self.net.weights, self.net.biases = self._parameters_copy(self._good)
-        self.net.step_rule.velocity_w = self.net.step_rule.velocity_b = None
-
-    @staticmethod
-    def _parameters_copy(parameters):
-        return [w.copy() for w in parameters[0]], [b.copy() for b in parameters[1]]
-
-    def _diverge(self):
-        self.diverged = True
-        self.message = ("Training diverged at epoch %d: the loss is no longer a finite number "
-                        "(learning rate %g is too large for this network). Lower the learning "
-                        "rate and press reset." % (self.epoch + 1, self._state["learning_rate"]))
+            return "target"
+        return None
 
     def _measure(self, F, T):
         with np.errstate(all="ignore"):
@@ -279,7 +258,6 @@ class Engine(Outputs):
                            self.test_accuracies):
                 series.pop()                   # this epoch's numbers are of the new weights
             self._record()
-            self._good = self._parameters()
             self._changed()
         self._events.append(event)
 

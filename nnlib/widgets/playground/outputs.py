@@ -3,14 +3,13 @@ every neuron's map, the confusion matrix, the JSON state and the weights as an .
 
 A mixin of ``Engine`` (which holds the network, the data and the grid)."""
 
-import io
 import os
 
 import numpy as np
 
 from ...studies import toydata
 from ...core.checks import check_int
-from ...data import atomic_write
+from ...data import atomic_write, network_file
 from . import settings
 
 __all__ = ["Outputs", "DENSITY", "density_for"]
@@ -98,27 +97,21 @@ class Outputs:
         return settings.state_json(self._start, self._custom, self._events + self._pending)
 
     def weights_npz_bytes(self):
-        """The trained network as the bytes of a .npz file (no pickles).
+        """The trained network as the bytes of a .npz file in the one format of a network
+        (``nnlib.data.network_file``: ``Network.load`` reads it back), no pickles.
 
-        Arrays: ``sizes``, ``W0``, ``b0``, ``W1``, ... (W: (n_out, n_in), b: (n_out, 1)),
-        ``features``, ``activation``, ``output_activation``, ``problem``, ``classes`` (with
-        classes), ``epoch`` and ``state`` (the JSON of ``to_json``: settings, own data and the
-        changes made by hand), so the file alone says how to feed the network."""
-        output, _ = self._net_kind()
-        arrays = {"sizes": np.array(self.net.sizes, dtype=np.int64),
-                  "features": np.array(self._state["features"]),
-                  "activation": np.array(self._state["activation"]),
-                  "output_activation": np.array(output),
-                  "problem": np.array(self._state["problem"]),
-                  "epoch": np.array(self.epoch),
-                  "state": np.array(self.to_json())}
+        Beside the network's arrays (``sizes``, ``activation``, ``output``, ``cost``, ``w0``,
+        ``b0``, ``w1``, ... with w: (n_out, n_in), b: (n_out, 1)) it holds ``features``,
+        ``problem``, ``classes`` (with classes), ``epoch`` and ``state`` (the JSON of
+        ``to_json``: settings, own data and the changes made by hand), so the file alone says
+        how to feed the network."""
+        extra = {"features": np.array(self._state["features"]),
+                 "problem": np.array(self._state["problem"]),
+                 "epoch": np.array(self.epoch),
+                 "state": np.array(self.to_json())}
         if self.classes is not None:
-            arrays["classes"] = np.array(self.classes)
-        for k, (w, b) in enumerate(zip(self.net.weights, self.net.biases)):
-            arrays["W%d" % k], arrays["b%d" % k] = np.asarray(w), np.asarray(b)
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        return buf.getvalue()
+            extra["classes"] = np.array(self.classes)
+        return network_file.to_bytes(self.net, extra)
 
     def export_weights(self, path):
         """Write ``weights_npz_bytes`` to ``path`` (atomically); returns the path."""
