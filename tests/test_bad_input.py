@@ -610,3 +610,14 @@ def test_generate_can_be_interrupted_and_writes_nothing(tmp_path):
     assert proc.returncode == 130 and time.perf_counter() - started < 15
     assert "interrupted; nothing was written to %s" % out in err
     assert not out.exists() and not out.with_suffix("").with_suffix(".json").exists()
+
+
+def test_toy_data_set_too_large_is_refused_before_allocating():
+    from nnlib.studies import toydata
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"^n would need .* GB for 1000000000000 points"):
+            toydata.make_dataset("spiral", n=10**12)
+        assert tracemalloc.get_traced_memory()[1] < 10 * 2**20
+    finally:
+        tracemalloc.stop()

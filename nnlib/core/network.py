@@ -255,14 +255,14 @@ class Network:
         threshold = 0.5 if self.output == "sigmoid" else 0.0
         total, correct = 0.0, 0
         for start in range(0, len(X), BLOCK):
-            a = X[start:start + BLOCK].T.astype(self.dtype)
+            a = X[start:start + BLOCK].astype(self.dtype, copy=False)
             for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):  # (1)
-                z = np.dot(w, a) + b
-                a = sigma.fn(z)
-            total += self.cost_function.fn(z, a, targets[start:start + BLOCK].T)
+                z = np.dot(a, w.T) + b.T  # rows as samples: no transposed copy of X
+                a = sigma.fn(z, axis=1) if sigma.name == "softmax" else sigma.fn(z)
+            total += self.cost_function.fn(z.T, a.T, targets[start:start + BLOCK].T)
             truth = labels[start:start + BLOCK]
-            correct += int(np.sum((a[0] > threshold) == (truth > threshold)) if one
-                           else np.sum(np.argmax(a, axis=0) == truth))
+            correct += int(np.sum((a[:, 0] > threshold) == (truth > threshold)) if one
+                           else np.sum(np.argmax(a, axis=1) == truth))
         return total / max(len(X), 1), correct
 
     def regularisation_cost(self, rule):

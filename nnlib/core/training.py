@@ -163,7 +163,7 @@ class Run:
                 self.history[name + "_cost"], self.history[name + "_accuracy"] = [], []
         self.verbose, self.progress = verbose, progress
         self.best_accuracy, self.best_parameters = -1.0, None
-        self.start_cost = None
+        self.start, self.start_cost = None, None  # the parameters SGD began with, their cost
 
     @property
     def examples(self):
@@ -185,7 +185,7 @@ class Run:
             epoch_range = tqdm(epoch_range, desc="SGD", unit="epoch")
         trained = 0.0  # seconds of training (augmentation included, measuring excluded)
         if self.n_epochs:
-            self.start_cost = self._measure("train")[0]
+            self.start = self.net.parameters()
         try:
             for j in epoch_range:
                 started = time.perf_counter()
@@ -231,12 +231,21 @@ class Run:
         self.history["stopped"] = sentence
         return True
 
+    def _cost_at_start(self):
+        """The training cost of the parameters SGD began with (measured only when a cost looks
+        large enough to have grown GROWTH-fold: a course network's never does)."""
+        if self.start_cost is None:
+            now = self.net.parameters()
+            self.net.set_parameters(*self.start)
+            self.start_cost = self._measure("train")[0]
+            self.net.set_parameters(*now)
+        return self.start_cost if math.isfinite(self.start_cost) else math.inf  # no guard
+
     def _divergence(self, cost):
         """Why the run diverged, or None."""
         if not math.isfinite(cost):
             return "the cost became %s" % cost
-        if self.start_cost is not None and math.isfinite(self.start_cost) \
-                and cost > GROWTH * max(self.start_cost, 0.1):
+        if cost > GROWTH * 0.1 and cost > GROWTH * max(self._cost_at_start(), 0.1):
             return "the cost grew from %.3g at the start to %.3g" % (self.start_cost, cost)
         X, _, Y = self.sets["train"]
         return saturated_at_chance(self.net, X[:PROBE_ROWS], Y[:PROBE_ROWS])

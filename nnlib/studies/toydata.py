@@ -28,6 +28,8 @@ import numbers
 
 import numpy as np
 
+from ..core.checks import check_memory
+
 __all__ = [
     "CLASSIFICATION_DATASETS",
     "REGRESSION_DATASETS",
@@ -79,6 +81,7 @@ def _check_n(n, name):
         raise TypeError(f"n must be a positive int or None, got {type(n).__name__}")
     if n < 2:
         raise ValueError(f"n must be at least 2 (one point per class), got {n}")
+    check_memory(8 * 4 * int(n), "n", f"{n} points (x, y and label, float64)")
     return int(n)
 
 

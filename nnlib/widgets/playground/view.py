@@ -8,7 +8,7 @@ every weight, so hovering a link shows its value without asking the kernel.  One
 message: every trait below is set inside ``hold_sync``.
 
 Kernel -> browser (traits): ``network`` (sizes, input names, problem, classes), ``params`` (all
-weights and biases, float64, layer by layer as ``nnlib.core.kernel.pack`` lays them out), ``thumbs``
+weights and biases, float64, layer by layer as ``nnlib.core.flat.pack`` lays them out), ``thumbs``
 (every neuron's map on a small grid, uint8), ``heat`` and ``heat_info`` (the large map:
 the output, or the neuron under the mouse), ``points`` (the data), ``curve`` (epoch, training and
 test loss), ``readout``, ``confusion``, ``discretize``, ``show_test``.
@@ -25,7 +25,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ...core.kernel import pack
+from ...core.flat import pack
 from .multiclass import CLASS_COLOURS
 
 __all__ = ["PlaygroundView", "thumb_size", "quantize", "push_data", "push_frame"]
