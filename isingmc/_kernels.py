@@ -1,17 +1,14 @@
-"""Numba kernels of the three Monte Carlo algorithms (internal; use :func:`isingmc.simulate`).
+"""Numba kernels of the Ising model (internal; use :func:`isingmc.simulate`).
 
 Conventions (J = k_B = 1, periodic L x L lattice, spins int8 +-1):
 ``E = -sum_i s_i (s_right(i) + s_down(i))``, i.e. every nearest-neighbour bond counted once (for L = 2
 the right and left neighbour are the same site, so that pair is joined by two bonds, exactly as in
 Kaufman's formula and in the enumeration of :mod:`isingmc.exact`).
 
-Random numbers.  Every chain owns one 64-bit counter ``ctr``; its n-th random number is
-``mix(G * (ctr + n))`` with SplitMix64's finaliser ``mix`` and golden-ratio increment ``G``.  That *is*
-the SplitMix64 generator (which passes BigCrush), written as a counter-based generator: the random
-number of a site in a Metropolis half-sweep depends only on (counter, site), not on the order of the
-loop, so LLVM can vectorise the whole update (AVX2/AVX-512) instead of waiting on a serial RNG state.
-Chains get their starting counters from ``numpy.random.SeedSequence``; two chains would only share
-numbers if their counters came within a few billion of each other in 2**64.
+This module holds the checkerboard Metropolis kernels.  The cluster algorithms (Wolff,
+Swendsen-Wang) are in ``_cluster_kernels`` and the counter-based random numbers (SplitMix64 as a
+counter-based generator, one 64-bit counter per chain) in ``_rng``; their public kernels are
+imported here, so that ``_kernels`` stays the one module :mod:`isingmc.simulate` calls.
 
 Acceptance tests compare the upper 32 bits of a random number with integer thresholds
 ``floor(p * 2**32)``, precomputed once per temperature, so no floating point or ``exp`` is evaluated
@@ -22,68 +19,18 @@ cache makes it a one-off) and ``nogil=True`` (independent chains run in parallel
 import numpy as np
 from numba import njit, uint32, uint64
 
-_G = np.uint64(0x9E3779B97F4A7C15)
-_C1 = np.uint64(0xBF58476D1CE4E5B9)
-_C2 = np.uint64(0x94D049BB133111EB)
-_S27 = np.uint64(27)
-_S30 = np.uint64(30)
-_S31 = np.uint64(31)
-_S32 = np.uint64(32)
-_S63 = np.uint64(63)
-_ONE = np.uint64(1)
-_TWO = np.uint64(2)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_TWO32 = 4294967296.0
+from ._cluster_kernels import (lattice_energy_magnetization, neighbour_table, sw_run,
+                               wolff_calibrate, wolff_run)
+from ._rng import _ONE, _S32, _S63, _TWO32, _rand, random_uint64
+
+__all__ = ["random_uint64", "checker_width", "to_checker", "from_checker", "metropolis_sweeps",
+           "metropolis_run", "lattice_energy_magnetization", "neighbour_table", "wolff_calibrate",
+           "wolff_run", "sw_run"]
 
 # Width of the vector loop of the Metropolis kernel: each row of a sublattice is padded to a multiple
 # of this many sites (the padding holds junk that is never read back), so that LLVM's vectorised loop,
 # not its scalar remainder loop, does the work even for small L such as 28.
 _PAD = 16
-
-
-@njit(inline="always")
-def _mix(z):
-    """SplitMix64 finaliser: a bijective 64-bit hash with full avalanche."""
-    z = (z ^ (z >> _S30)) * _C1
-    z = (z ^ (z >> _S27)) * _C2
-    return z ^ (z >> _S31)
-
-
-@njit(inline="always")
-def _rand(ctr):
-    """The random number of counter value `ctr` (uniform on 0 .. 2**64 - 1)."""
-    return _mix(ctr * _G)
-
-
-@njit(cache=True, nogil=True)
-def random_uint64(ctr0, n):
-    """The first `n` numbers of the stream starting at counter `ctr` (used by the tests of the RNG)."""
-    ctr = uint64(ctr0)  # a Python int would be typed int64 and turn the RNG into float arithmetic
-    out = np.empty(n, np.uint64)
-    for i in range(n):
-        out[i] = _rand(ctr + uint64(i))
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# observables of a full lattice
-
-
-@njit(cache=True, nogil=True)
-def lattice_energy_magnetization(s):
-    """(energy per site, magnetisation per site) of one (L, L) lattice."""
-    L = s.shape[0]
-    e = 0
-    m = 0
-    for i in range(L):
-        dn = i + 1 if i < L - 1 else 0
-        for j in range(L):
-            rt = j + 1 if j < L - 1 else 0
-            si = np.int64(s[i, j])
-            e -= si * (np.int64(s[i, rt]) + np.int64(s[dn, j]))
-            m += si
-    n = L * L
-    return e / n, m / n
 
 
 # ----------------------------------------------------------------------------------------------
@@ -243,221 +190,4 @@ def metropolis_run(s, T, ctr0, n_records, steps_between, out, energies, mags, gl
         if store:
             from_checker(black, white, out[r])
     from_checker(black, white, s)
-    return ctr
-
-
-# ----------------------------------------------------------------------------------------------
-# Wolff single-cluster algorithm
-
-
-@njit(inline="always")
-def _add_threshold(T):
-    """Integer threshold of the bond probability p = 1 - exp(-2/T) of both cluster algorithms."""
-    p = -np.expm1(-2.0 / T)
-    return uint64(min(p * _TWO32, _TWO32))
-
-
-@njit(cache=True, nogil=True)
-def neighbour_table(L):
-    """(N, 4) int32 table of the right, left, down and up neighbours of each site of the flat lattice.
-
-    Looking neighbours up is much cheaper than recomputing them with an integer division by L for
-    every site a cluster reaches.
-    """
-    N = L * L
-    nbr = np.empty((N, 4), np.int32)
-    for r in range(L):
-        for c in range(L):
-            i = r * L + c
-            nbr[i, 0] = r * L + (c + 1 if c < L - 1 else 0)
-            nbr[i, 1] = r * L + (c - 1 if c > 0 else L - 1)
-            nbr[i, 2] = (r + 1 if r < L - 1 else 0) * L + c
-            nbr[i, 3] = (r - 1 if r > 0 else L - 1) * L + c
-    return nbr
-
-
-@njit(inline="always")
-def _wolff_cluster(s, N, nbr, thr, ctr, stack):
-    """Grow and flip one Wolff cluster on the flat lattice `s`; returns (counter, cluster size).
-
-    Sites are flipped when they join, so "aligned with the seed's old spin" also means "not yet in
-    the cluster".  Each of the four bonds of a cluster site is tried once, with its own 32-bit half
-    of two random numbers; the test is written without branches (always store the neighbour on the
-    stack, advance the stack pointer by 0 or 1), which halves the time lost to mispredicted
-    branches, since a bond is accepted with a probability near 1/2.
-    """
-    z = _rand(ctr)
-    ctr += _ONE
-    seed = np.int32(((z >> _S32) * uint64(N)) >> _S32)
-    s0 = s[seed]
-    s[seed] = -s0
-    stack[0] = seed
-    top = 1
-    size = 1
-    while top > 0:
-        top -= 1
-        i = stack[top]
-        z1 = _rand(ctr)
-        z2 = _rand(ctr + _ONE)
-        ctr += _TWO
-        for d in range(4):
-            if d == 0:
-                r = z1 >> _S32
-            elif d == 1:
-                r = z1 & _LOW32
-            elif d == 2:
-                r = z2 >> _S32
-            else:
-                r = z2 & _LOW32
-            nb = nbr[i, d]
-            join = (s[nb] == s0) & (r < thr)
-            s[nb] = -s0 if join else s[nb]
-            stack[top] = nb
-            top += np.int32(join)
-            size += np.int32(join)
-    return ctr, size
-
-
-@njit(cache=True, nogil=True)
-def wolff_calibrate(s, T, ctr0, min_sites, min_clusters, max_clusters):
-    """Grow clusters until `min_sites` sites flipped and `min_clusters` clusters (or `max_clusters`).
-
-    Used only while equilibrating, to measure the mean cluster size; the stopping rule depends on
-    the state, which is why no sample is ever taken from this phase.
-    Returns (counter, number of clusters, total of their sizes).
-    """
-    ctr = uint64(ctr0)  # a Python int would be typed int64 and turn the RNG into float arithmetic
-    L = s.shape[0]
-    flat = s.reshape(L * L)
-    stack = np.empty(L * L, np.int32)
-    nbr = neighbour_table(L)
-    thr = _add_threshold(T)
-    n = 0
-    total = 0
-    while n < max_clusters and (total < min_sites or n < min_clusters):
-        ctr, size = _wolff_cluster(flat, L * L, nbr, thr, ctr, stack)
-        n += 1
-        total += size
-    return ctr, n, total
-
-
-@njit(cache=True, nogil=True)
-def wolff_run(s, T, ctr0, n_records, steps_between, clusters_per_step, out, energies, mags,
-              global_flip):
-    """Like :func:`metropolis_run`, one step = `clusters_per_step` Wolff clusters (fixed in advance).
-
-    Returns (counter, total size of all clusters grown).
-    """
-    ctr = uint64(ctr0)  # a Python int would be typed int64 and turn the RNG into float arithmetic
-    L = s.shape[0]
-    flat = s.reshape(L * L)
-    stack = np.empty(L * L, np.int32)
-    nbr = neighbour_table(L)
-    thr = _add_threshold(T)
-    store = out.shape[0] == n_records
-    total = 0
-    for r in range(n_records):
-        for _ in range(steps_between * clusters_per_step):
-            ctr, size = _wolff_cluster(flat, L * L, nbr, thr, ctr, stack)
-            total += size
-        if global_flip:
-            z = _rand(ctr)
-            ctr += _ONE
-            if (z >> _S63) == _ONE:
-                for i in range(L * L):
-                    flat[i] = -flat[i]
-        e, m = lattice_energy_magnetization(s)
-        energies[r] = e
-        mags[r] = m
-        if store:
-            out[r, :, :] = s
-    return ctr, total
-
-
-# ----------------------------------------------------------------------------------------------
-# Swendsen-Wang with union-find
-
-
-@njit(inline="always")
-def _find(parent, i):
-    """Root of i, halving the path on the way (amortised near-constant time)."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
-@njit(inline="always")
-def _union(parent, a, b):
-    ra = _find(parent, a)
-    rb = _find(parent, b)
-    if ra < rb:
-        parent[rb] = ra
-    elif rb < ra:
-        parent[ra] = rb
-
-
-@njit(inline="always")
-def _sw_update(s, L, thr, ctr, parent, flip):
-    """One Swendsen-Wang update of the flat lattice `s`.
-
-    Every bond between equal spins is occupied with probability p = 1 - exp(-2/T) (the right and
-    down bond of a site use the two 32-bit halves of one random number); the clusters of occupied
-    bonds (union-find) are flipped independently with probability 1/2.
-    """
-    N = L * L
-    for i in range(N):
-        parent[i] = i
-    for row in range(L):
-        for col in range(L):
-            i = row * L + col
-            rt = i + 1 if col < L - 1 else i - (L - 1)
-            dn = i + L if row < L - 1 else col
-            z = _rand(ctr)
-            ctr += _ONE
-            if (s[i] == s[rt]) & ((z >> _S32) < thr):
-                _union(parent, i, rt)
-            if (s[i] == s[dn]) & ((z & _LOW32) < thr):
-                _union(parent, i, dn)
-    # Union links the larger root below the smaller one and path halving only moves links to
-    # smaller indices, so parent[i] <= i everywhere, with equality exactly at the roots.  In
-    # increasing order of i the coin of parent[i] is therefore already known (a root tosses its own,
-    # every other site copies its parent's): no find needed.
-    for i in range(N):
-        p = parent[i]
-        if p == i:
-            z = _rand(ctr)
-            ctr += _ONE
-            flip[i] = np.int8(z >> _S63)
-        else:
-            flip[i] = flip[p]
-        s[i] = s[i] * np.int8(1 - 2 * flip[i])
-    return ctr
-
-
-@njit(cache=True, nogil=True)
-def sw_run(s, T, ctr0, n_records, steps_between, out, energies, mags, global_flip):
-    """Like :func:`metropolis_run`, one step = one Swendsen-Wang update."""
-    ctr = uint64(ctr0)  # a Python int would be typed int64 and turn the RNG into float arithmetic
-    L = s.shape[0]
-    N = L * L
-    flat = s.reshape(N)
-    parent = np.empty(N, np.int32)
-    flip = np.zeros(N, np.int8)
-    thr = _add_threshold(T)
-    store = out.shape[0] == n_records
-    for r in range(n_records):
-        for _ in range(steps_between):
-            ctr = _sw_update(flat, L, thr, ctr, parent, flip)
-        if global_flip:
-            z = _rand(ctr)
-            ctr += _ONE
-            if (z >> _S63) == _ONE:
-                for i in range(N):
-                    flat[i] = -flat[i]
-        e, m = lattice_energy_magnetization(s)
-        energies[r] = e
-        mags[r] = m
-        if store:
-            out[r, :, :] = s
     return ctr

@@ -9,7 +9,8 @@ import ipywidgets as W
 
 from ...core import activations
 from ...studies import toydata
-from .settings import (LEARNING_RATES, LIMITS, LOSSES, MOMENTA, PRESETS, PROBLEMS,
+from .presets import PRESETS
+from .settings import (LEARNING_RATES, LIMITS, LOSSES, MOMENTA, PROBLEMS,
                        REGULARIZATION_RATES, REGULARIZATIONS, STOP_ACCURACIES)
 
 __all__ = ["build_controls", "build_layout", "SPEED_NOTE", "widgets_named"]

@@ -1,19 +1,20 @@
-"""``Playground``: the engine with its controls, its drawing surface and the play loop."""
+"""``Playground``: the engine with its controls, its drawing surface and the play loop.
+
+The page of controls is built and set from the state by ``ui``; this module holds the class, the
+JSON and data loading, the play loop and the kernel's warm-up."""
 
 import asyncio
 import base64
-import html
 import os
 import threading
 import time
 from numbers import Real
 
-from . import controls as ui
-from . import handlers, settings
+from . import presets, settings, ui
 from .csvdata import read_csv
 from .engine import Engine
 from .snapshot import snapshot_png
-from .view import PlaygroundView, push_data, push_frame, readout
+from .view import push_data, push_frame, readout
 
 __all__ = ["Playground"]
 
@@ -128,11 +129,11 @@ class Playground(Engine):
         self.playing, self.shown = False, None
         self._task = self._thread = None
         self._mute = 0                 # > 0 while code (not the user) sets widget values
-        self._build_ui()
+        ui.build_ui(self)
         self._reset_network()
         warm_up(self)
 
-    PRESETS = settings.PRESETS
+    PRESETS = presets.PRESETS
     CONTROL_NAMES = settings.CONTROL_NAMES
 
     def load_preset(self, key):
@@ -331,32 +332,6 @@ class Playground(Engine):
                                                      else ("play", "play", "success"))
 
     # ------------------------------------------------------------------ widgets
-    def _build_ui(self):
-        import ipywidgets as W
-
-        c, b = ui.build_controls(), ui.build_buttons()
-        self.controls, self.buttons = c, b
-        self.play_button, self.step_button = b["play"], b["step"]
-        self.reset_button, self.regen_button = b["reset"], b["regenerate"]
-        self.view = PlaygroundView()
-        self.view.on_msg(self._on_view_msg)
-        self._json_w = W.Textarea(placeholder="state as JSON",
-                                  layout=W.Layout(width="95%", height="70px"))
-        self._download_w = W.HTML()
-        self._upload_w = W.HTML()
-        self._upload_w.add_class("nnpg-upload-status")
-        self._speed_w = W.HTML(layout=W.Layout(max_width="560px"))
-        self._speed_w.add_class("nnpg-speed-note")
-        self._preset_w = W.HTML(layout=W.Layout(width="100%", max_width="760px"))
-        self._preset_w.add_class("nnpg-preset-note")
-        extras = {"json": self._json_w, "download": self._download_w,
-                  "upload_status": self._upload_w, "speed_note": self._speed_w,
-                  "preset_note": self._preset_w}
-        self.widget = ui.build_layout(c, b, self.view, extras)
-        self._groups = extras["groups"]
-        self._sync_widgets_from_state()
-        handlers.connect(self)
-
     def _repr_mimebundle_(self, **kwargs):
         """The live widget's view, and beside it a PNG picture of the playground as it is
         (``snapshot.snapshot_png``) that a notebook read without a kernel shows instead."""
@@ -377,64 +352,7 @@ class Playground(Engine):
 
     def _sync_widgets_from_state(self):
         """Set every control to the state's value without triggering the observers."""
-        st, c = self._state, self.controls
-        max_layers, max_neurons = settings.LIMITS[st["no_limits"]]
-        self._mute += 1
-        try:
-            custom = self._custom is not None
-            builtin = settings.datasets_for(st["problem"])
-            c["dataset"].options = (("custom",) + builtin) if custom else builtin
-            c["dataset"].value = st["dataset"]
-            c["problem"].value = st["problem"]
-            c["problem"].disabled = custom
-            c["noise_percent"].disabled = custom
-            for key in ("noise_percent", "train_percent", "batch_size", "seed", "learning_rate",
-                        "momentum", "activation", "regularization", "reg_rate", "loss",
-                        "discretize", "show_test", "no_limits"):
-                c[key].value = st[key]
-            c["stop_accuracy"].value = st["stop_accuracy"] or 0.0
-            c["loss"].disabled = st["problem"] != "classification"
-            c["layers"].max = max_layers
-            c["layers"].value = len(st["hidden"])
-            for k, s in enumerate(c["neurons"]):
-                s.max = max_neurons
-                if k < len(st["hidden"]):
-                    s.value = st["hidden"][k]
-                s.layout.display = None if k < len(st["hidden"]) else "none"
-            for name, tb in c["features"].items():
-                tb.value = name in st["features"]
-                tb.button_style = "info" if tb.value else ""
-            self._speed_w.value = ("<small>%s</small>" % html.escape(ui.SPEED_NOTE)
-                                   if st["no_limits"] else "")
-            c["presets"].value = st["preset"] or ""
-            note = self.preset_note()
-            self._preset_w.value = ("" if not note else '<div class="nnpg-note-box">%s</div>'
-                                    % "<br>".join(html.escape(line)
-                                                  for line in note.split("\n")))
-            self._apply_hide_lock()
-        finally:
-            self._mute -= 1
-
-    def _apply_hide_lock(self):
-        """Hide the controls named in the state's ``hide``, freeze those in ``lock``."""
-        st, c, b = self._state, self.controls, self.buttons
-        hidden, locked = set(st["hide"]), set(st["lock"])
-        for name in settings.CONTROL_NAMES:
-            widgets = ([b["save"], b["load"], b["export"], self._json_w] if name == "state"
-                       else ui.widgets_named(name, c, b))
-            if name in locked:
-                for w in widgets:
-                    w.disabled = True
-            elif name not in ("problem", "noise_percent", "loss"):
-                for w in widgets:             # those three: disabled by the data (set above)
-                    w.disabled = False
-            group = self._groups.get(name)
-            targets = [group] if group is not None else widgets
-            for w in targets:
-                if name in hidden:
-                    w.layout.display = "none"
-                elif name != "neurons":       # the neurons' sliders follow the layer count
-                    w.layout.display = None
+        ui.sync_widgets_from_state(self)
 
     def _say(self, text):
         self.message = text
