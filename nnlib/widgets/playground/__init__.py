@@ -11,10 +11,12 @@ In the browser (an anywidget, ``playground.js``): hover a neuron to see its outp
 map, hover a link to read its weight, click a link (or a bias) to type in a new value, hover the
 loss curve to read epoch and loss.
 
-Modules: ``settings`` (the controls' values, the state as JSON), ``engine`` (data, network,
-training, what is drawn), ``view`` (the drawing surface and the arrays it gets), ``controls`` and
-``handlers`` (the ipywidgets controls and what they do), ``widget`` (``Playground``), ``csvdata``
-(reading your CSV file), ``multiclass`` (data sets with three or more classes).
+Modules: ``settings`` (the controls' values, the state as JSON), ``presets`` (the guided
+presets), ``engine`` (data, network, training through ``Network.SGD``, what is drawn), ``outputs``
+(predictions, the confusion matrix, weight export), ``view`` (the drawing surface and the arrays it
+gets), ``controls``, ``ui`` and ``handlers`` (the ipywidgets controls, their layout and what they
+do), ``widget`` (``Playground``), ``snapshot`` (the stored picture), ``csvdata`` (reading your CSV
+file), ``multiclass`` (data sets with three or more classes).
 """
 
 from .outputs import DENSITY
