@@ -37,10 +37,10 @@ class DivergenceWarning(RuntimeWarning):
     infinite, grew far past its value at the start, or the outputs saturated at chance level."""
 
 
-GROWTH = 100.0     # a cost above GROWTH * max(its value at the start of SGD, 0.1) means divergence
+GROWTH = 100.0      # a cost above GROWTH * max(its value at the start of SGD, 0.1) means divergence
 SAMPLE_ROWS = 4096  # training rows measured after every epoch (all of them in smaller sets)
-PROBE_ROWS = 256   # of those, the rows on which saturation is checked
-SATURATED = 1e-3   # outputs this close to the bounds of sigmoid, tanh or softmax are saturated
+PROBE_ROWS = 256    # of those, the rows on which saturation is checked
+SATURATED = 1e-3    # outputs this close to the bounds of sigmoid, tanh or softmax are saturated
 
 
 def training_sample(n):
@@ -105,9 +105,9 @@ class Run:
 
     The history holds per epoch ``train_cost`` and ``train_accuracy`` (after the epoch, on the
     training data, not on its augmented variant: all of it, or the evenly spaced sample
-    ``training_sample`` of larger sets), ``eta``,
-    ``seconds`` (cumulative training time, measuring excluded), ``test_cost``/``test_accuracy``
-    and ``evaluation_cost``/``evaluation_accuracy`` when those sets are given; and ``best_epoch``,
+    ``training_sample`` of larger sets), ``eta``, ``seconds`` (cumulative training time,
+    measuring excluded), ``test_cost``/``test_accuracy`` and
+    ``evaluation_cost``/``evaluation_accuracy`` when those sets are given; and ``best_epoch``,
     ``stop_reason``, ``stop_cause``, ``stopped`` (see the module's docstring).  Every cost is the
     mean cost per sample of the data, measured the same way on every set; the regularisation
     term, the same for every set, is not in it (``net.regularisation_cost(net.step_rule)``).
@@ -131,27 +131,28 @@ class Run:
         if target_accuracy is not None:
             target_accuracy = check_real(target_accuracy, "target_accuracy", 0.0, 1.0)
         self.target_accuracy = target_accuracy
-        self.X, self.Y = examples.training_arrays(training_data, n_in, n_out)
-        self.X_given, self.n = self.X, len(self.Y)
-        self.training_data, self._examples = training_data, None
-        self.sets = {}  # name -> (X, labels, targets) measured after every epoch
-        for name, data in (("test", test_data), ("evaluation", evaluation_data)):
-            if data is not None:
-                X, labels = examples.evaluation_arrays(data, n_in, n_out, name + "_data")
-                self.sets[name] = (X, labels, None)
-        sample = training_sample(self.n)
-        self.sets = {"train": (self.X[sample], None, self.Y[sample]), **self.sets}
-        self.monitor = ("evaluation" if "evaluation" in self.sets
-                        else "test" if "test" in self.sets else None)
+        self.monitor = ("evaluation" if evaluation_data is not None
+                        else "test" if test_data is not None else None)
         if self.monitor is None and (schedule == "halve" or target_accuracy is not None):
             raise ValueError("%s needs evaluation_data or test_data to monitor"
                              % ("schedule='halve'" if schedule == "halve" else "target_accuracy"))
         if early_stopping is not None:
             early_stopping = check_int(early_stopping, "early_stopping", minimum=1)
-            if "evaluation" not in self.sets:
+            if evaluation_data is None:
                 raise ValueError("early_stopping needs evaluation_data (a validation set): "
                                  "stopping on the test set would tune on the test set")
         self.early_stopping = early_stopping
+        # the data, checked: the training arrays, and the sets measured after every epoch as
+        # name -> (X, labels, targets), the training set by an even sample of its rows
+        self.X, self.Y = examples.training_arrays(training_data, n_in, n_out)
+        self.X_given, self.n = self.X, len(self.Y)
+        self.training_data, self._examples = training_data, None
+        sample = training_sample(self.n)
+        self.sets = {"train": (self.X[sample], None, self.Y[sample])}
+        for name, data in (("test", test_data), ("evaluation", evaluation_data)):
+            if data is not None:
+                X, labels = examples.evaluation_arrays(data, n_in, n_out, name + "_data")
+                self.sets[name] = (X, labels, None)
         # augmentation draws from its own generator, spawned from the network's seed (without
         # drawing from the network's generator, so the shuffles stay those of a run without it)
         self.augment_rng = net.rng.spawn(1)[0] if augment else None
