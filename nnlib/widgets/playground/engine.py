@@ -229,14 +229,14 @@ class Engine(Outputs):
         return loss, float(self.net.accuracy(F, T))
 
     def _record(self):
-        """Append the losses and accuracies after this epoch; False if they are not finite."""
+        """Append the losses and accuracies of the network as it is now, outside training: at
+        epoch 0 and after a weight set by hand (after an epoch, SGD's history has them)."""
         train_loss, train_acc = self._measure(self.F_train, self.T_train)
         test_loss, test_acc = self._measure(self.F_test, self.T_test)
         self.train_losses.append(train_loss)
         self.test_losses.append(test_loss)
         self.train_accuracies.append(train_acc)
         self.test_accuracies.append(test_acc)
-        return math.isfinite(train_loss) and math.isfinite(test_loss)
 
     # ------------------------------------------------------------------ changes during a run
     def _apply_due_events(self):
