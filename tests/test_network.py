@@ -256,7 +256,7 @@ def test_fast_epoch_equals_update_mini_batch_steps(config, m, sizes):
     data = as_tuples(X, y, 3)
     for k in range(0, len(data), m):
         ref.update_mini_batch(data[k:k + m], 0.3)
-    assert rel_diff(net.weights + net.biases, ref.weights + ref.biases) < 1e-10
+    assert rel_diff(net.weights + net.biases, ref.weights + ref.biases) < 1e-12
 
 
 def test_sgd_shuffles_with_the_network_generator_and_records_the_cost_after_each_epoch():
