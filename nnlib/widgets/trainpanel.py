@@ -3,8 +3,8 @@
 Notebooks 04 (MNIST) and 06 (Ising snapshots) end their studies with this panel, so that a
 student can try a layout of their own without editing code::
 
-    from ..data import load_arrays
-    from .trainpanel import TrainPanel
+    from nnlib.data import load_arrays
+    from nnlib.widgets.trainpanel import TrainPanel
     train, validation, test = load_arrays()              # MNIST: 784 pixels, labels 0..9
     TrainPanel(train, test, input_shape=(28, 28))
 
