@@ -12,7 +12,7 @@ Semantics follow the original (its ``playground.ts`` and ``nn.ts``):
 * regularisation (L1 or L2) with rate r moves every weight by eta r dR/dw after each mini-batch,
   which is Nielsen's lmbda (or l1) = r n for a training set of n points;
 * after each epoch ``Network.SGD`` measures the training and test loss (and accuracy) on all their
-  points (4096 evenly spaced ones of a larger training set), and the playground shows them.
+  points (1024 evenly spaced ones of a larger training set), and the playground shows them.
 
 What the widget draws comes from ``Network.layer_outputs`` on a grid of 100 x 100 points (50 x 50
 for networks of more than 2000 weights): every neuron's output over the square, the output's being
