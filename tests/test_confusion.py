@@ -138,3 +138,34 @@ def test_confusion_scan_bad_input():
         cf.confusion_scan(X, T, X, T, [1.25], threshold_fit_predict, seeds=())
     with pytest.raises(TypeError, match="ConfusionScan"):
         cf.confusion_peak_with_error(np.zeros(3))
+
+
+def test_scans_in_threads_equal_the_loop():
+    """n_jobs trainings at a time (phases.map_in_threads): the very same scan as one at a time,
+    with real networks (whose kernel releases the GIL) as the classifier."""
+    from nnlib.transition import phases
+    rng = np.random.default_rng(3)
+    grid = np.linspace(1.5, 3.0, 7)
+    X_train, T_train = phase_only_data(rng, grid, 30, 2.27)
+    X_test, T_test = phase_only_data(rng, grid, 20, 2.27)
+    X_train, X_test = np.hstack([X_train, -X_train]), np.hstack([X_test, -X_test])
+    calls = []
+
+    def network_fit_predict(X, labels, X_eval, seed):
+        calls.append(seed)
+        net = phases.train_phase_network(X, labels, hidden=4, epochs=2, mini_batch_size=8,
+                                         eta=0.3, seed=seed)
+        return net.predict(X_eval).argmax(axis=1)
+    trial = cf.trial_temperatures(grid)
+    one = cf.confusion_scan(X_train, T_train, X_test, T_test, trial, network_fit_predict,
+                            seeds=(0, 1))
+    two = cf.confusion_scan(X_train, T_train, X_test, T_test, trial, network_fit_predict,
+                            seeds=(0, 1), n_jobs=2)
+    np.testing.assert_array_equal(one.correct, two.correct)
+    assert len(calls) == 2 * 2 * (trial.size - 2)    # the two trivial ends train nothing
+    # and the helper itself: results in the order of the items, errors raised, n_jobs checked
+    assert phases.map_in_threads(lambda k: k * k, range(7), n_jobs=3) == [k * k for k in range(7)]
+    with pytest.raises(ZeroDivisionError):
+        phases.map_in_threads(lambda k: 1 / (k - 3), range(6), n_jobs=2)
+    with pytest.raises(ValueError, match="n_jobs"):
+        cf.confusion_scan(X_train, T_train, X_test, T_test, trial, network_fit_predict, n_jobs=0)

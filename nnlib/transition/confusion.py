@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import as_1d, groups, progress_bar, strictly_increasing
+from ._arrays import as_1d, groups, strictly_increasing
 from ..core.checks import check_int, make_rng
-from .phases import phase_labels
+from .phases import map_in_threads, phase_labels
 
 __all__ = ["trial_temperatures", "ConfusionScan", "confusion_scan", "confusion_peak",
            "PeakResult", "confusion_peak_with_error"]
@@ -62,7 +62,7 @@ class ConfusionScan:
 
 
 def confusion_scan(X_train, T_train, X_test, T_test, trial_T, fit_predict, *, seeds=(0,),
-                   progress=False):
+                   progress=False, n_jobs=1):
     """Learning by confusion: relabel with each trial T_c, train, record which test samples are right.
 
     ``fit_predict(X_train, labels_train, X_test, seed) -> predicted labels of X_test`` trains any
@@ -70,7 +70,8 @@ def confusion_scan(X_train, T_train, X_test, T_test, trial_T, fit_predict, *, se
     relabelled training set.  A trial below or above every training temperature leaves one class
     only; then there is nothing to learn and every test sample gets that class without calling
     ``fit_predict``.  With several ``seeds`` every trial is trained once per seed (the spread
-    between them is the randomness of training).
+    between them is the randomness of training).  ``n_jobs`` trainings run at a time in threads
+    (:func:`nnlib.transition.phases.map_in_threads`; the same results as one at a time).
     """
     T_train = as_1d(T_train, "T_train")
     T_test = as_1d(T_test, "T_test")
@@ -88,9 +89,11 @@ def confusion_scan(X_train, T_train, X_test, T_test, trial_T, fit_predict, *, se
         if np.any(T_train == t) or np.any(T_test == t):
             raise ValueError(f"trial_T[{j}] = {t} equals a data temperature; use "
                              "trial_temperatures(grid) (midpoints between grid temperatures)")
-    correct = np.zeros((len(seeds), trial.size, T_test.size), bool)
-    jobs = [(i, j) for j in range(trial.size) for i in range(len(seeds))]
-    for i, j in progress_bar(jobs, progress, desc="confusion scan"):
+    n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
+
+    def right(job):
+        """Which test samples one training (seed i, trial j) gets right."""
+        i, j = job
         y_train = phase_labels(T_train, trial[j])
         y_test = phase_labels(T_test, trial[j])
         if np.all(y_train == y_train[0]):
@@ -99,7 +102,12 @@ def confusion_scan(X_train, T_train, X_test, T_test, trial_T, fit_predict, *, se
             pred = np.asarray(fit_predict(X_train, y_train, X_test, seeds[i]))
             if pred.shape != (T_test.size,):
                 raise ValueError(f"fit_predict must return {T_test.size} labels, got shape {pred.shape}")
-        correct[i, j] = pred == y_test
+        return pred == y_test
+    jobs = [(i, j) for j in range(trial.size) for i in range(len(seeds))]
+    correct = np.zeros((len(seeds), trial.size, T_test.size), bool)
+    for (i, j), ok in zip(jobs, map_in_threads(right, jobs, n_jobs, progress=progress,
+                                               desc="confusion scan")):
+        correct[i, j] = ok
     return ConfusionScan(trial_T=trial, correct=correct, test_temperatures=T_test)
 
 

@@ -19,11 +19,12 @@ Label 0 is the low-temperature side (output neuron 0), label 1 the high-temperat
 random step takes a ``seed``; the same seed gives the same result.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import as_1d, as_float_array, groups
+from ._arrays import as_1d, as_float_array, groups, progress_bar
 from ..core.checks import check_int, check_positive, make_rng
 from .crossing import CrossingResult, crossing_with_error
 
@@ -234,3 +235,22 @@ def threshold_crossing(train_values, train_labels, test_values, test_labels, tes
     return ThresholdResult(classifier=classifier, accuracy=float(np.mean(pred == y)),
                            crossing=crossing_with_error(test_temperatures, outputs, n_boot=n_boot,
                                                         seed=seed))
+
+
+def map_in_threads(function, items, n_jobs=2, *, progress=False, desc=None):
+    """``[function(item) for item in items]``, with ``n_jobs`` calls at a time in threads.
+
+    nnlib's kernel releases the GIL (numba's ``nogil``), so networks trained in threads use
+    several cores: notebook 07 trains two seeds at a time on two cores, about 1.8 times faster.
+    Each call must stand on its own (its own network and seed, as ``train_phase_network``'s);
+    then the results are exactly those of the loop, in the order of ``items``.  ``progress``
+    as in :func:`nnlib.transition.confusion.confusion_scan`."""
+    items = list(items)
+    n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
+    if not callable(function):
+        raise TypeError("function must be callable, got %s" % type(function).__name__)
+    if n_jobs == 1 or len(items) < 2:
+        return [function(item) for item in progress_bar(items, progress, desc=desc)]
+    with ThreadPoolExecutor(max_workers=min(n_jobs, len(items))) as pool:
+        return list(progress_bar(pool.map(function, items), progress, total=len(items),
+                                 desc=desc))
