@@ -19,7 +19,7 @@ import numpy as np
 from .checks import all_finite, check_labels, check_rows
 
 __all__ = ["Examples", "column", "target_column", "training_arrays", "evaluation_arrays",
-           "as_tuples"]
+           "targets_of", "as_tuples"]
 
 
 def _dropping_arrays(name):
@@ -200,6 +200,13 @@ def evaluation_arrays(data, n_in, n_out, name="test_data"):
     if len(y) != len(X) or not np.all(np.isfinite(y)):
         raise ValueError("%s: targets must be one finite number per sample" % name)
     return X, y
+
+
+def targets_of(labels, n_out):
+    """The targets (n, n_out) that ``evaluation_arrays``' labels stand for: one-hot rows of int
+    labels, or (one output) each sample's real target as a column."""
+    labels = np.asarray(labels)
+    return labels.reshape(-1, 1) if n_out == 1 else np.eye(n_out)[labels]
 
 
 def as_tuples(data, n_in, n_out, name="training_data"):

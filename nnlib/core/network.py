@@ -248,8 +248,7 @@ class Network:
         from int labels).  Unchecked: for the bookkeeping of ``SGD`` and the methods above."""
         one = self.sizes[-1] == 1
         if targets is None:
-            targets = (labels.reshape(-1, 1) if one
-                       else np.eye(self.sizes[-1])[labels])
+            targets = examples.targets_of(labels, self.sizes[-1])
         if labels is None:
             labels = targets[:, 0] if one else np.argmax(targets, axis=1)
         threshold = 0.5 if self.output == "sigmoid" else 0.0

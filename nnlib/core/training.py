@@ -153,7 +153,7 @@ class Run:
         for name, data in (("test", test_data), ("evaluation", evaluation_data)):
             if data is not None:
                 X, labels = examples.evaluation_arrays(data, n_in, n_out, name + "_data")
-                self.sets[name] = (X, labels, None)
+                self.sets[name] = (X, labels, examples.targets_of(labels, n_out))  # once
         # augmentation draws from its own generator, spawned from the network's seed (without
         # drawing from the network's generator, so the shuffles stay those of a run without it)
         self.augment_rng = net.rng.spawn(1)[0] if augment else None
