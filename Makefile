@@ -8,10 +8,11 @@ PY       := $(VENV)/bin/python
 JOBS     ?= 2
 LAB_PORT ?= 8888
 LAB_ARGS ?=
-# make lab works in WORK: git-ignored copies of notebooks/ (tools/work_copy.py), served as LAB_ROOT
-# (e.g. make lab LAB_ROOT=build/student after make student)
-WORK     ?= work
-LAB_ROOT ?= $(WORK)
+# make lab works in WORK: the git-ignored exercise versions of notebooks/ (tools/work_copy.py, with nbgrader's
+# release preprocessors), served as LAB_ROOT; make solutions: the solved notebooks, read-only, in SOLUTIONS
+WORK      ?= work
+LAB_ROOT  ?= $(WORK)
+SOLUTIONS ?= solutions
 # JupyterLab refuses to run as root unless told (containers, CI)
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # One BLAS thread per process for tests and notebooks: pytest -n 2 already keeps both cores busy, and
@@ -34,7 +35,7 @@ SUBMISSIONS ?=
 NBGRADER := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/nbgrader
 NBGRADER_ARGS := --CourseDirectory.root="$(abspath $(COURSE))"
 
-.PHONY: setup setup-lab lab instructor-lab test unit-tests notebook-tests nbgrader-tests notebooks student \
+.PHONY: setup setup-lab lab solutions instructor-lab test unit-tests notebook-tests nbgrader-tests notebooks student \
         release autograde feedback bench data mnist lock clean
 
 setup: $(STAMP)
@@ -72,14 +73,21 @@ data: mnist data/mcIsing.pkl.gz
 JUPYTER_LAB = PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
     --ServerApp.port=$(LAB_PORT) --ServerApp.jpserver_extensions=notebook_shim=False $(ROOT_ARG)
 
-# The student's lab: only what the notebooks need, in work/ (copies that a course update does not conflict
-# with).  If make test installed nbgrader too, its instructor tools stay off here (make instructor-lab).
+# The student's lab: only what the notebooks need, in work/: the exercise versions, which a course update
+# does not conflict with and no target overwrites once saved.  nbgrader's instructor tools stay off here
+# (make instructor-lab).
+STUDENT_LAB = JUPYTER_CONFIG_PATH="$(abspath tools/student-lab)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	$(JUPYTER_LAB) --ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False \
+	    --ServerApp.jpserver_extensions=nbgrader.server_extensions.course_list=False $(LAB_ARGS)
+
 lab: mnist
 	$(PY) tools/work_copy.py notebooks "$(WORK)"
-	JUPYTER_CONFIG_PATH="$(abspath tools/student-lab)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	$(JUPYTER_LAB) --ServerApp.root_dir="$(LAB_ROOT)" \
-	    --ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False \
-	    --ServerApp.jpserver_extensions=nbgrader.server_extensions.course_list=False $(LAB_ARGS)
+	$(STUDENT_LAB) --ServerApp.root_dir="$(LAB_ROOT)"
+
+# Self-study: the solved notebooks with their outputs, read-only copies in solutions/ (never the copy you work in)
+solutions: mnist
+	$(PY) tools/work_copy.py --solutions notebooks "$(SOLUTIONS)"
+	$(STUDENT_LAB) --ServerApp.root_dir="$(SOLUTIONS)"
 
 # The instructor's lab: everything installed (nbgrader), on the repository root so that the formgrader
 # reaches the course directory (build/course) of nbgrader_config.py.
@@ -106,13 +114,14 @@ notebooks: data
 release: setup
 	rm -rf "$(COURSE)/source/$(ASSIGNMENT)" "$(COURSE)/release/$(ASSIGNMENT)"
 	mkdir -p "$(COURSE)/source/$(ASSIGNMENT)"
-	cp $(RELEASE_NOTEBOOKS) "$(COURSE)/source/$(ASSIGNMENT)/"
+	cp $(RELEASE_NOTEBOOKS) notebooks/network.py "$(COURSE)/source/$(ASSIGNMENT)/"
 	$(NBGRADER) generate_assignment $(ASSIGNMENT) --force $(NBGRADER_ARGS)
 	@echo "released: $(COURSE)/release/$(ASSIGNMENT)/"
 
+# An instructor's look at the release in STUDENT (build/student), by work_copy's rule: a file saved there since
+# is kept, nothing is deleted.  (Students get the same exercise versions from make lab.)
 student: release
-	rm -rf "$(STUDENT)" && mkdir -p "$(dir $(STUDENT))" && cp -r "$(COURSE)/release/$(ASSIGNMENT)" "$(STUDENT)"
-	@echo "student version: $(STUDENT)/"
+	$(PY) tools/work_copy.py --as-is "$(COURSE)/release/$(ASSIGNMENT)" "$(STUDENT)"
 
 # Grade the new or changed submissions in $(COURSE)/submitted (after SUBMISSIONS, if given, is imported):
 # every solution cell runs in a bubblewrap sandbox, JOBS at a time (or on the Dask cluster at SCHEDULER),
@@ -144,5 +153,8 @@ lock:
 	mv requirements.lock.new requirements.lock
 	build/lockenv/bin/python tools/lab_lock.py
 
+# Only what a run makes again; nothing of anyone's work
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build/lockenv .pytest_cache
+	find nnlib isingmc grading tests tools -name __pycache__ -type d -prune -exec rm -rf {} +
+	@echo "kept: $(WORK)/ and $(SOLUTIONS)/ (your notebooks), $(COURSE)/ (submissions, gradebook), $(STUDENT)/, .venv/, data/"

@@ -59,7 +59,7 @@ def test_conda_versions_match_the_lock():
 
 
 # requirements-lab.lock: what `make lab` installs (the runtime and the notebooks extra, not the dev extra)
-DEV_ONLY = {"pytest", "pytest-xdist", "nbval", "playwright", "nbgrader", "jax", "jaxlib", "distributed", "dask"}
+DEV_ONLY = {"pytest", "pytest-xdist", "nbval", "playwright", "jax", "jaxlib", "distributed", "dask"}
 
 
 def lab_lock_versions():

@@ -1,9 +1,11 @@
-"""`make lab` starts JupyterLab on 127.0.0.1 with its token on, in work/: copies of notebooks/ (made by
-tools/work_copy.py) that autosave may rewrite without touching the tracked notebooks; LAB_ROOT picks
-another folder (build/student); the startup log has no error or warning; `make instructor-lab` serves
-nbgrader's formgrader."""
+"""`make lab` starts JupyterLab on 127.0.0.1 with its token on, in work/: the exercise versions of notebooks/
+(made by tools/work_copy.py with nbgrader's release preprocessors) that autosave may rewrite without touching
+the tracked notebooks, and that no make target overwrites once saved; LAB_ROOT picks another folder; the
+startup log has no error or warning; `make solutions` serves the solved notebooks read-only; `make
+instructor-lab` serves nbgrader's formgrader; `make clean` keeps everyone's work."""
 
 import contextlib
+import functools
 import importlib.util
 import json
 import os
@@ -110,6 +112,35 @@ def lab(tmp_path, *make_args, target="lab"):
 INSTRUCTOR_PLUGINS = ("formgrader", "create-assignment", "course-list")
 
 
+def cells(path):
+    return json.loads(Path(path).read_text())["cells"]
+
+
+def text(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def assert_exercise_version(copy, original):
+    """``copy`` is ``original`` as a student gets it: the same cells, every solution block replaced by the stub,
+    no hidden test, no nbval marker, no output, check cells locked."""
+    before, after = cells(original), cells(copy)
+    assert len(after) == len(before), copy.name
+    solved = 0
+    for i, (b, a) in enumerate(zip(before, after)):
+        where, meta = f"{copy.name} cell {i}", b["metadata"].get("nbgrader", {})
+        for secret in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "NBVAL_"):
+            assert secret not in text(a), f"{where}: {secret!r} in the student's copy"
+        if a["cell_type"] == "code":
+            assert a["outputs"] == [] and a["execution_count"] is None, f"{where}: a stored output"
+        if meta.get("solution") and b["cell_type"] == "code":
+            solved += 1
+            assert "# YOUR CODE HERE\n" in text(a) and "raise NotImplementedError()" in text(a), where
+        if meta.get("grade") and not meta.get("solution"):
+            assert a["metadata"]["nbgrader"].get("locked") and a["metadata"].get("editable") is False, where
+    assert solved == sum(c["metadata"].get("nbgrader", {}).get("solution", False) and c["cell_type"] == "code"
+                         for c in before)
+
+
 def page_config(base, token):
     """The page config JupyterLab's /lab page hands to the front end (which plugins are disabled)."""
     status, body = get(f"{base}/lab", token)
@@ -139,11 +170,12 @@ def test_make_lab_works_in_a_copy_and_leaves_the_tracked_notebooks_alone(tmp_pat
     work = tmp_path / "work"
     tracked = {nb: nb.read_bytes() for nb in NOTEBOOKS}
     with lab(tmp_path, f"WORK={work}") as (base, token, log_path):
-        # the copy is made, and it is what the lab serves
+        # the copy is made, it is the exercise version, and it is what the lab serves
         assert sorted(p.name for p in work.glob("*.ipynb")) == [nb.name for nb in NOTEBOOKS]
         for nb in NOTEBOOKS:
-            assert (work / nb.name).read_bytes() == nb.read_bytes()
-        assert {nb.name for nb in NOTEBOOKS} <= listing(base, token)
+            assert_exercise_version(work / nb.name, nb)
+        assert (work / "network.py").read_bytes() == (ROOT / "notebooks" / "network.py").read_bytes()
+        assert {nb.name for nb in NOTEBOOKS} | {"network.py"} <= listing(base, token)
         # a save from the lab (what autosave does) goes to the copy
         name = NOTEBOOKS[0].name
         status, body = get(f"{base}/api/contents/{name}", token)
@@ -171,7 +203,7 @@ def test_make_lab_works_in_a_copy_and_leaves_the_tracked_notebooks_alone(tmp_pat
 
 
 def test_lab_root_is_a_make_variable(tmp_path):
-    """`make lab LAB_ROOT=build/student` (the README's command after make student): one root_dir, ours."""
+    """`make lab LAB_ROOT=DIR` serves another folder: one root_dir, ours."""
     folder = tmp_path / "student"
     folder.mkdir()
     (folder / "only_here.ipynb").write_text(NOTEBOOKS[0].read_text())
@@ -199,7 +231,7 @@ def work_copy():
 
 
 def test_work_copy_updates_only_notebooks_the_student_never_saved(tmp_path):
-    update = work_copy().update
+    update = functools.partial(work_copy().update, exercises=False)     # the rule, on files of any content
     course, work = tmp_path / "notebooks", tmp_path / "work"
     course.mkdir()
     for name in ("01_a.ipynb", "02_b.ipynb", "03_c.ipynb"):
@@ -219,3 +251,44 @@ def test_work_copy_updates_only_notebooks_the_student_never_saved(tmp_path):
     assert update(course, work)["02_b.ipynb"] == "kept"                 # never overwritten, later either
     (work / "02_b.ipynb").unlink()
     assert update(course, work)["02_b.ipynb"] == "copied"
+
+
+def test_work_copy_gives_the_exercise_versions_and_replaces_an_old_unsaved_solved_copy(tmp_path):
+    """make lab used to copy the solved notebooks: a copy the student never saved becomes the exercise
+    version; one the student saved is kept; the exercise versions are the same bytes at every run."""
+    tool = work_copy()
+    work = tmp_path / "work"
+    work.mkdir()
+    first, second = NOTEBOOKS[1], NOTEBOOKS[2]
+    for nb in (first, second):                                       # what the old make lab left behind
+        (work / nb.name).write_bytes(nb.read_bytes())
+    (work / tool.MANIFEST).write_text(json.dumps({nb.name: tool.sha256(nb.read_bytes()) for nb in (first, second)}))
+    (work / second.name).write_text((work / second.name).read_text().replace("Goal", "My goal"))   # saved
+    done = tool.update(ROOT / "notebooks", work)
+    assert done[first.name] == "updated" and done[second.name] == "kept", done
+    assert {done[nb.name] for nb in NOTEBOOKS if nb not in (first, second)} == {"copied"}
+    for nb in NOTEBOOKS:
+        if nb != second:
+            assert_exercise_version(work / nb.name, nb)
+    assert "My goal" in (work / second.name).read_text()
+    assert set(tool.update(ROOT / "notebooks", work).values()) <= {"unchanged", "kept"}
+
+
+def test_make_solutions_serves_the_solved_notebooks_read_only(tmp_path):
+    solutions = tmp_path / "solutions"
+    with lab(tmp_path, f"WORK={tmp_path / 'work'}", f"SOLUTIONS={solutions}", target="solutions") as (base, token, _):
+        assert {nb.name for nb in NOTEBOOKS} <= listing(base, token)
+        for nb in NOTEBOOKS:
+            copy = solutions / nb.name
+            assert copy.read_bytes() == nb.read_bytes(), copy
+            assert not copy.stat().st_mode & 0o222, f"{copy} is writable"
+        assert not (tmp_path / "work").exists(), "make solutions touched the student's work copy"
+
+
+def test_make_clean_removes_only_what_a_run_makes_again():
+    done = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    removed = [word for line in done.stdout.splitlines() if line.startswith("rm ")
+               for word in line.split()[2:]]
+    assert removed and set(removed) <= {"build/lockenv", ".pytest_cache"}, removed
+    assert "kept: work/" in done.stdout and "build/course/" in done.stdout

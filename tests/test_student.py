@@ -118,3 +118,29 @@ def test_make_autograde_refuses_an_empty_submissions_folder(student, tmp_path):
     done = subprocess.run(["make", "-s", "-C", str(ROOT), "autograde", f"COURSE={course}",
                            f"SUBMISSIONS={tmp_path}"], capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and "no student folders in SUBMISSIONS" in done.stderr, done.stderr[-2000:]
+
+
+def test_the_students_lab_copy_is_nbgrader_release(student):
+    """make lab's exercise versions (tools/work_copy.py) are what nbgrader's release gives, cell for cell."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("work_copy", ROOT / "tools" / "work_copy.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    course, dest = student
+    preprocessors = tool.release_preprocessors()
+    for original in NOTEBOOKS:
+        mine = json.loads(tool.exercise_version(original, preprocessors))["cells"]
+        released = cells(dest / original.name)
+        assert [(c["cell_type"], source(c), c["metadata"]) for c in mine] == \
+               [(c["cell_type"], source(c), c["metadata"]) for c in released], original.name
+    assert (dest / "network.py").read_bytes() == (ROOT / "notebooks" / "network.py").read_bytes()
+
+
+def test_make_student_keeps_what_was_saved_there(student):
+    course, dest = student
+    saved = dest / "02_mnist_data.ipynb"
+    saved.write_text(saved.read_text().replace("YOUR CODE HERE", "MY CODE HERE"))
+    make("student", f"COURSE={course}", f"STUDENT={dest}")
+    assert "MY CODE HERE" in saved.read_text()
+    assert sorted(p.name for p in dest.glob("*.ipynb")) == [nb.name for nb in NOTEBOOKS]

@@ -2,7 +2,7 @@
 
 The student's lab needs the packages' runtime dependencies and the ``notebooks`` extra of pyproject.toml
 (JupyterLab, Voila), with everything they pull in, and nothing of the ``dev`` extra (pytest, nbval,
-playwright, nbgrader, jax, distributed).  This script takes that closure over the metadata of the
+playwright, jax, distributed).  This script takes that closure over the metadata of the
 packages installed in the running interpreter's environment (one made from requirements.lock: `make lock`
 runs it in build/lockenv, tests/test_environment.py in .venv) and keeps the pins of requirements.lock, so
 the two lock files can never disagree on a version.
@@ -24,7 +24,7 @@ LAB_LOCK = ROOT / "requirements-lab.lock"
 LAB_EXTRAS = ("notebooks",)
 HEADER = """\
 # The packages `make lab` installs: the runtime dependencies and the `notebooks` extra of pyproject.toml with
-# everything they need, at the versions of requirements.lock (no dev tools: tests, nbgrader, jax, playwright).
+# everything they need, at the versions of requirements.lock (no dev tools: tests, jax, playwright, distributed).
 # Made from requirements.lock by 'make lock' (tools/lab_lock.py); tests/test_environment.py checks it.
 """
 
@@ -81,9 +81,14 @@ def closure(start):
     return set(needed)
 
 
+# what every virtualenv brings and `pip freeze` (make lock) leaves out of requirements.lock (nbgrader
+# names setuptools among its requirements)
+BOOTSTRAP = {"pip", "setuptools"}
+
+
 def lab_lock_text():
     pins = read_lock()
-    names = closure(roots())
+    names = closure(roots()) - BOOTSTRAP
     missing = sorted(names - set(pins))
     if missing:
         sys.exit(f"error: requirements.lock lacks {missing}, which the lab needs; run 'make lock'")
