@@ -2,13 +2,17 @@
 
 JupyterLab (not only Voila) is where notebook 03 runs: the test starts a lab on 127.0.0.1 with a
 token, opens a notebook holding a student's backprop with a slip (sigma' missing in (3)), runs it,
-then walks Forward and Back through the steps and checks what is drawn: the numbers at the neurons
-equal the library's (a^l in the forward steps, delta^l = nabla_b in the backward ones), the
-student's values sit beside them, and the step of the first difference is marked with the
-diagnosis.  Screenshots go to build/browser/.
+then walks Forward and Back through the steps and checks what is drawn: the view opens at the step
+of the first difference, marked with the diagnosis; the numbers at the neurons equal the library's
+(a^l in the forward steps, delta^l = nabla_b in the backward ones) and the student's values sit
+beside them.  A second cell holds a backprop that crashes (the transpose missing in (3)), written
+as notebook 03 has it, ``class MyNetwork(Network)`` on the sheet's own network.py: its view opens
+at the step where it crashed, the last one, with the diagnosis of the crash.
+Screenshots go to build/browser/.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,6 +58,32 @@ class MyNetwork(Network):
 
 BackpropSteps(MyNetwork({SIZES}, seed=0), np.array({X}), {Y})
 '''
+CRASHING = f'''\
+from network import Network as SheetNetwork, sigmoid, sigmoid_prime
+
+
+class MyCrashingNetwork(SheetNetwork):
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation, activations, zs = x, [x], []
+        for b, w in zip(self.biases, self.weights):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
+        nabla_b[-1], nabla_w[-1] = delta, np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            delta = np.dot(self.weights[-l+1], delta) * sigmoid_prime(zs[-l])   # no transpose
+            nabla_b[-l], nabla_w[-l] = delta, np.dot(delta, activations[-l-1].transpose())
+        return (nabla_b, nabla_w)
+
+
+crashing = MyCrashingNetwork({SIZES})
+crashing.weights, crashing.biases = MyNetwork({SIZES}, seed=0).weights, MyNetwork({SIZES}, seed=0).biases
+BackpropSteps(crashing, np.array({X}), {Y})
+'''
 
 
 def _free_port():
@@ -66,7 +96,8 @@ def _notebook(folder):
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(CELL)]
+    nb.cells = [nbformat.v4.new_code_cell(CELL), nbformat.v4.new_code_cell(CRASHING)]
+    shutil.copy(ROOT / "notebooks" / "network.py", Path(folder) / "network.py")  # as in work/
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     path = Path(folder) / "steps.ipynb"
@@ -131,6 +162,22 @@ def lab(tmp_path):
         log.close()
 
 
+def run_cell(page, k):
+    """Run the k-th cell as a student does (click it, Ctrl+Enter) and wait for its prompt."""
+    cell = page.locator(".jp-Notebook .jp-Cell >> nth=%d" % k)
+    prompt = cell.locator(".jp-InputPrompt")
+    for attempt in range(3):  # a run sent while the kernel still connects can be lost
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")
+        try:
+            page.wait_for_function("p => p.innerText.trim() !== '[ ]:'",
+                                   arg=prompt.element_handle(), timeout=20_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
 def _shown(view, cls):
     """{key: text} of the SVG texts of class ``cls`` in the view."""
     return view.evaluate("(v, cls) => Object.fromEntries([...v.querySelectorAll('text.' + cls)]"
@@ -154,30 +201,29 @@ def test_backprop_steps_in_jupyterlab(lab):
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
             page.wait_for_function("() => document.body.innerText.includes('(ipykernel) | Idle')",
                                    timeout=180_000)
-            prompt = page.locator(".jp-Notebook .jp-Cell >> nth=0").locator(".jp-InputPrompt")
-            for attempt in range(3):  # a run sent while the kernel still connects can be lost
-                page.click(".jp-Notebook .jp-Cell >> nth=0 >> .jp-InputArea-editor")
-                page.keyboard.press("Control+Enter")   # run the cell, as a student does
-                try:
-                    page.wait_for_function("p => p.innerText.trim() !== '[ ]:'",
-                                           arg=prompt.element_handle(), timeout=20_000)
-                    break
-                except Exception:
-                    if attempt == 2:
-                        raise
+            run_cell(page, 0)
             try:
                 page.wait_for_selector(".nnbp-view svg.nnbp-network", timeout=120_000)
             except Exception:
                 page.screenshot(path=str(BUILD / "backprop_steps_timeout.png"))
                 raise AssertionError("the view did not appear; page errors: %s; console: %s"
                                      % (errors, console[-20:]))
-            view = page.locator(".nnbp-view").element_handle()
-            counter = page.locator(".nnbp-counter")
-            title = page.locator(".nnbp-title")
+            first = page.locator(".nnbp-view >> nth=0")
+            view = first.element_handle()
+            counter = first.locator(".nnbp-counter")
+            title = first.locator(".nnbp-title")
             L = len(SIZES) - 1
+            forward = first.locator(".nnbp-forward")
+            back = first.locator(".nnbp-back")
+            # it opens at the first difference, (3) at layer 1, the 4th of 3 L steps
+            assert counter.inner_text() == "step %d of %d" % (L + 2, 3 * L)
+            assert "first difference" in title.inner_text()
+            assert first.locator(".nnbp-diagnosis").inner_text().startswith("equation (3), layer 1:")
+            for _ in range(L + 1):
+                back.click()
             assert counter.inner_text() == "step 1 of %d" % (3 * L)
-            assert page.locator(".nnbp-back").is_disabled()
-            page.locator(".nnbp-view").screenshot(path=str(BUILD / "backprop_steps_start.png"))
+            assert back.is_disabled()
+            first.screenshot(path=str(BUILD / "backprop_steps_start.png"))
 
             def expect(values, mine=None):
                 shown = _shown(view, "nnbp-value")
@@ -189,8 +235,6 @@ def test_backprop_steps_in_jupyterlab(lab):
                     for key, want in mine.items():
                         assert float(got[key].split()[-1]) == pytest.approx(want, rel=2e-3), got
 
-            forward = page.locator(".nnbp-forward")
-            back = page.locator(".nnbp-back")
             # (1), layer 1 and 2: a^l at each neuron
             for l in range(1, L + 1):
                 assert title.inner_text().startswith("(1) feedforward, layer %d" % l)
@@ -200,23 +244,22 @@ def test_backprop_steps_in_jupyterlab(lab):
             assert title.inner_text().startswith("(2) output error")
             expect({"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])},
                    {"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])})
-            assert not page.locator(".nnbp-view text.nnbp-differs").count()
+            assert not first.locator("text.nnbp-differs").count()
             forward.click()
             # (3) at layer 1: the first difference, marked, with the diagnosis
             assert title.inner_text().startswith("(3) error one layer back: delta^1")
             assert "first difference" in title.inner_text()
             expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])},
                    {"1,%d" % j: mine1[j, 0] for j in range(SIZES[1])})
-            assert page.locator(".nnbp-view text.nnbp-mine.nnbp-differs").count() == SIZES[1]
-            assert page.locator(".nnbp-diagnosis").inner_text().startswith(
+            assert first.locator("text.nnbp-mine.nnbp-differs").count() == SIZES[1]
+            assert first.locator(".nnbp-diagnosis").inner_text().startswith(
                 "equation (3), layer 1: your delta^1 equals (w^2)^T delta^2 without the factor "
                 "sigma'(z^1)")
-            page.locator(".nnbp-view").screenshot(
-                path=str(BUILD / "backprop_steps_first_difference.png"))
+            first.screenshot(path=str(BUILD / "backprop_steps_first_difference.png"))
             # Back returns to (2), where nothing differs; Forward to the end, then it stops
             back.click()
             assert title.inner_text().startswith("(2) output error")
-            assert page.locator(".nnbp-diagnosis").inner_text() == ""
+            assert first.locator(".nnbp-diagnosis").inner_text() == ""
             for _ in range(3 * L):
                 if forward.is_disabled():
                     break
@@ -224,12 +267,39 @@ def test_backprop_steps_in_jupyterlab(lab):
             assert counter.inner_text() == "step %d of %d" % (3 * L, 3 * L)
             assert title.inner_text().startswith("(4), (5) gradients, layer 1")
             expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])})
-            links = page.locator(".nnbp-view path.nnbp-link.nnbp-differs")
+            links = first.locator("path.nnbp-link.nnbp-differs")
             assert links.count() == SIZES[1] * SIZES[0]
             # nothing overflows the notebook at laptop width
-            box = page.locator(".nnbp-view svg.nnbp-network").bounding_box()
+            box = first.locator("svg.nnbp-network").bounding_box()
             panel = page.locator(".jp-NotebookPanel").bounding_box()
             assert box["x"] + box["width"] <= panel["x"] + panel["width"], (box, panel)
+
+            # the crashing backprop: the steps up to (3) at layer 1, where it crashed, open there
+            run_cell(page, 1)
+            page.wait_for_selector(".nnbp-view >> nth=1", timeout=120_000)
+            crashed = page.locator(".nnbp-view >> nth=1")
+            crashed.scroll_into_view_if_needed()
+            assert crashed.locator(".nnbp-counter").inner_text() == "step %d of %d" % (L + 2, L + 2)
+            assert crashed.locator(".nnbp-forward").is_disabled()
+            heading = crashed.locator(".nnbp-title").inner_text()
+            assert heading.startswith("(3) error one layer back: delta^1") and \
+                "your backprop stopped here" in heading
+            shown = crashed.locator(".nnbp-diagnosis").inner_text()
+            assert shown.startswith("equation (3), layer 1: your backprop raised ValueError: "
+                                    "shapes (2,3) and (2,1) not aligned"), shown
+            assert "(3) needs the transpose (w^2)^T delta^2: w^2 has shape (2, 3), delta^2 (2, 1)" \
+                in shown
+            assert "raised an exception" in crashed.locator(".nnbp-who").inner_text()
+            values = _shown(crashed.element_handle(), "nnbp-value")  # the reference delta^1
+            assert sorted(values) == ["1,%d" % j for j in range(SIZES[1])]
+            for j in range(SIZES[1]):
+                assert float(values["1,%d" % j]) == pytest.approx(nabla_b[0][j, 0], rel=2e-3)
+            assert not _shown(crashed.element_handle(), "nnbp-mine")  # nothing returned
+            crashed.locator(".nnbp-back").click()
+            assert crashed.locator(".nnbp-title").inner_text().startswith("(2) output error")
+            assert crashed.locator(".nnbp-diagnosis").inner_text() == ""
+            crashed.locator(".nnbp-forward").click()
+            crashed.screenshot(path=str(BUILD / "backprop_steps_crash.png"))
             assert not errors, errors
         finally:
             browser.close()

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import nnlib
+
 from nnlib import Network, gradcheck
 
 CONFIGS = [
@@ -72,3 +74,55 @@ def test_gradcheck_bad_input():
         gradcheck(net, np.ones(3), 2)
     with pytest.raises(TypeError, match="nnlib.Network"):
         gradcheck("net", np.ones(3), 0)
+
+
+# the exercise sheet's plain network.py (notebook 03's MyNetwork(Network)) ------------------------
+
+def test_the_sheets_plain_class_is_checked_too():
+    from test_diagnose import SheetNetwork, example, network_with
+
+    sizes = [4, 6, 5, 3]
+    x, y = example(sizes)
+    right = network_with(None, sizes, base=SheetNetwork)
+    assert not isinstance(right, Network)
+    assert gradcheck(right, x, y) < 1e-7
+    assert gradcheck(network_with("no sigma' in (3)", sizes, base=SheetNetwork), x, y) > 0.1
+    # the same number as for the nnlib subclass with the same weights
+    assert gradcheck(right, x, y) == pytest.approx(gradcheck(network_with(None, sizes), x, y),
+                                                   rel=1e-6, abs=1e-12)
+
+
+def test_gradcheck_leaves_a_plain_network_alone_whatever_backprop_does():
+    """A backprop that writes into self.weights and draws from self.rng works on the copy."""
+    from test_diagnose import SheetNetwork, student_backprop
+
+    class Meddling(SheetNetwork):
+        def backprop(self, x, y):
+            result = student_backprop(self, x, y)
+            self.weights[0][...] = 0.0
+            self.rng.standard_normal(10)
+            return result
+    net = Meddling([3, 4, 2], seed=5)
+    before = [p.copy() for p in net.weights + net.biases]
+    state = net.rng.bit_generator.state
+    gradcheck(net, np.ones(3), 1)  # (its number is large: the copy's w^1 is zeroed mid-check)
+    nnlib.gradcheck.diagnose(net, np.ones(3), 1)
+    for a, b in zip(before, net.weights + net.biases):
+        np.testing.assert_array_equal(a, b)
+    assert net.rng.bit_generator.state == state
+
+
+def test_a_crashing_backprop_raises_its_own_exception_with_the_diagnosis_as_a_note():
+    """gradcheck returns a number, and a crash has none: the student's exception reaches them
+    unchanged (type, message, traceback down to their line), with diagnose's finding noted."""
+    from test_diagnose import SheetNetwork, example, network_with
+
+    for base in (Network, SheetNetwork):
+        net = network_with("w not transposed in (3)", [4, 5, 3], base=base)
+        with pytest.raises(ValueError, match=r"shapes \(3,5\) and \(3,1\) not aligned") as info:
+            gradcheck(net, *example([4, 5, 3]))
+        notes = getattr(info.value, "__notes__", [])
+        assert len(notes) == 1 and notes[0].startswith(
+            "diagnose: equation (3), layer 1: your backprop raised ValueError"), notes
+        assert "(3) needs the transpose (w^2)^T delta^2" in notes[0]
+        assert info.traceback[-1].name == "student_backprop"  # the student's line, last

@@ -2,7 +2,9 @@
 // offline.  The kernel sends the network (sizes, weights, biases) and the steps, each with its
 // equation written out with numbers; this file draws the network in the playground's look
 // (square neurons, curved links coloured by sign, orange negative, blue positive) with the step's
-// values at the neurons, and the Back/Forward buttons move through the steps.
+// values at the neurons, and the Back/Forward buttons move through the steps.  The view opens at
+// the step the kernel chose (the first difference, or where the student's backprop crashed); a
+// crashed backprop's steps end at the crash, which shows the diagnosis of the crash.
 
 const NEG = [245, 147, 34], MID = [232, 234, 235], POS = [8, 119, 189];   // -1, 0, +1
 const SVG = "http://www.w3.org/2000/svg";
@@ -57,10 +59,14 @@ function render({ model, el: host }) {
     back.disabled = s === 0;
     forward.disabled = s === all.length - 1;
     counter.textContent = `step ${s + 1} of ${all.length}`;
-    title.textContent = step.title + (step.first ? "   \u2190 first difference" : "");
+    title.textContent = step.title + (step.crash ? "   \u2190 your backprop stopped here"
+                                      : step.first ? "   \u2190 first difference" : "");
     title.classList.toggle("nnbp-first", !!step.first);
+    title.classList.toggle("nnbp-crash", !!step.crash);
     title.style.color = step.first ? "#b00" : "";
-    who.textContent = model.get("student")
+    who.textContent = model.get("crashed")
+      ? "reference values: your backprop raised an exception before it returned, so it has no values to show"
+      : model.get("student")
       ? (step.equation === "(1)" ? "reference values (backprop does not return z and a)"
                                  : "reference values, yours below them in red where they differ")
       : "reference values (the library's backprop)";
@@ -112,8 +118,10 @@ function render({ model, el: host }) {
       el(lines, "div", { class: "nnbp-line" + (bad ? " nnbp-differs" : ""), style: bad ? "color:#b00" : "" }, line);
     }
     diagnosis.textContent = step.first ? model.get("diagnosis") : "";
+    diagnosis.classList.toggle("nnbp-crash", !!step.crash);
+    diagnosis.style.color = step.crash ? "#b00" : "";
   }
-  for (const name of ["steps", "step", "sizes", "weights", "diagnosis", "student", "x"]) {
+  for (const name of ["steps", "step", "sizes", "weights", "diagnosis", "student", "crashed", "x"]) {
     model.on(`change:${name}`, draw);
   }
   draw();

@@ -5,13 +5,17 @@ by layer (z and a at each neuron), then (2) at the output, (3) layer by layer ba
 each neuron), then (4)-(5) layer by layer (the gradients on the biases and the links).  Every step
 shows its equation with the numbers substituted, so a student can redo one line by hand.
 
-Given a network whose class has its own ``backprop`` (the student's ``MyNetwork``), each delta and
-gradient shows the student's value beside the reference, and the step holding the first wrong
-quantity, the one ``nnlib.core.gradcheck.diagnose`` names, is marked with the diagnosis.  The student's
-z and a are not returned by ``backprop``, so the forward steps show the reference only.
+Given a network with a ``backprop`` of its own (the student's ``MyNetwork``, a subclass of
+``nnlib.Network`` or of the sheet's plain ``network.Network``), each delta and gradient shows the
+student's value beside the reference, and the step holding the first wrong quantity, the one
+``nnlib.core.gradcheck.diagnose`` names, is marked with the diagnosis; the view opens at that step.
+The student's z and a are not returned by ``backprop``, so the forward steps show the reference
+only.  A backprop that raises an exception (a shape error, say) has returned nothing to show: the
+view then holds the steps up to the one where it crashed, marked with the diagnosis of the crash
+(the equation, the exception, the line), and opens there.
 
 Layers follow the exercise sheet: a^0 = x, hidden layers 1..L-1, output layer L.  The reference is
-computed in float64 by ``nnlib.core.gradcheck`` from the network's weights (never by the student's code);
+computed in float64 by ``nnlib.core.reference`` from the network's weights (never by the student's code);
 ``steps`` is plain data, so it is tested without a browser; ``BackpropSteps`` draws it (an
 anywidget in the playground's colours, backprop_steps.js).
 """
@@ -22,7 +26,8 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ..core.gradcheck import ATOL, RTOL, _as_array, _checked, _Reference, _verdict
+from ..core.diagnose import examine
+from ..core.reference import ATOL, RTOL, Reference, as_array, checked
 
 __all__ = ["BackpropSteps", "steps"]
 
@@ -40,9 +45,12 @@ def _term(v):
 
 
 def _own_backprop(network):
+    """Is ``network.backprop`` someone's own (a subclass's, the sheet's class's, or one set on
+    the instance), not the library's?"""
     from ..core.network import Network
 
-    return type(network).backprop is not Network.backprop
+    backprop = network.backprop
+    return getattr(backprop, "__func__", backprop) is not Network.backprop
 
 
 def _student_arrays(ref, returned):
@@ -53,7 +61,7 @@ def _student_arrays(ref, returned):
     if isinstance(returned, (tuple, list)) and len(returned) == 2 \
             and all(isinstance(g, (tuple, list)) and len(g) == L for g in returned):
         for l in range(1, L + 1):
-            b, w = _as_array(returned[0][l - 1]), _as_array(returned[1][l - 1])
+            b, w = as_array(returned[0][l - 1]), as_array(returned[1][l - 1])
             nb[l] = b if b is not None and b.shape == ref.delta[l].shape else None
             nw[l] = w if w is not None and w.shape == ref.w[l].shape else None
     return nb, nw
@@ -81,15 +89,18 @@ def steps(network, x, y):
     (the equation with numbers, one line per neuron), ``neurons`` {"l,j": entry} and ``links``
     {"l,j,k": entry} for the quantities the step computes, where an entry holds the reference
     (``ref``, ``text``) and, when the student's backprop returns it, ``mine``, ``mine_text`` and
-    ``differs``; ``first`` marks the step where the first wrong quantity sits."""
-    net, x, y = _checked(network, x, y)
-    ref = _Reference(net, x, y)
+    ``differs``; ``first`` marks the step where the first wrong quantity sits.
+
+    When the student's backprop raises, the list ends at the step of the equation and layer
+    where it crashed (``first`` and ``crash`` set; a step of its own when the crash is in no
+    step, e.g. a loop that runs past layer 1), and the diagnosis is the crash's."""
+    net, x, y = checked(network, x, y)
+    ref = Reference(net, x, y)
     L = ref.L
     verdict = None
     nb = nw = [None] * (L + 1)
     if _own_backprop(network):
-        returned = net.backprop(x, y)  # the student's code, called once
-        verdict = _verdict(ref, returned)
+        returned, verdict = examine(net, x, y, ref)  # the student's code, called once
         nb, nw = _student_arrays(ref, returned)
     out = []
     for l in range(1, L + 1):                                                      # (1)
@@ -165,13 +176,36 @@ def steps(network, x, y):
                         "delta^%d (a^%d)^T" % (l, l, l, l, l, l - 1)))
     for step in out:
         step["first"] = verdict is not None and not verdict.correct and _holds(step, verdict, L)
+        step["crash"] = False
+    if verdict is not None and verdict.crashed:
+        out = _up_to_the_crash(out, verdict)
     return out, verdict
+
+
+def _up_to_the_crash(out, verdict):
+    """The steps up to the one where backprop crashed, that one marked (or a step of its own for a
+    crash that no step holds: a raise of the student's, a loop past layer 1)."""
+    marked = [k for k, step in enumerate(out) if step["first"]]
+    if marked:
+        out = out[:marked[0] + 1]
+        out[-1]["crash"] = True
+        return out
+    eq = None if verdict.equation is None else "(%d)" % verdict.equation
+    same = [k for k, step in enumerate(out) if step["equation"] == eq]
+    at = same[-1] + 1 if same else sum(step["equation"] == "(1)" for step in out)
+    title = ("%s layer %s: your backprop stopped with %s" % (eq, verdict.layer, verdict.error)
+             if eq else "your backprop stopped with %s" % verdict.error)
+    failure = dict(equation=eq or "crash", layer=verdict.layer, neurons={}, links={},
+                   lines=[verdict.error] + (["in the line: %s" % verdict.line]
+                                            if verdict.line else []),
+                   title=title, first=True, crash=True)
+    return out[:at] + [failure]
 
 
 def _holds(step, verdict, L):
     """Does ``step`` compute the quantity the diagnosis blames?"""
     if verdict.equation is None:  # a broken return value: the first step that shows the student's
-        return step["equation"] == "(2)"
+        return not verdict.crashed and step["equation"] == "(2)"   # (a crash: a step of its own)
     if verdict.equation in (4, 5):
         return step["equation"] == "(4)-(5)" and step["layer"] == verdict.layer
     return step["equation"] == "(%d)" % verdict.equation and step["layer"] == verdict.layer
@@ -191,6 +225,7 @@ class BackpropSteps(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     diagnosis = traitlets.Unicode("").tag(sync=True)
     student = traitlets.Bool(False).tag(sync=True)
+    crashed = traitlets.Bool(False).tag(sync=True)   # the student's backprop raised
     x = traitlets.List().tag(sync=True)          # the input a^0, drawn at the input neurons
 
     def __init__(self, network, x, y, **kwargs):
@@ -206,6 +241,9 @@ class BackpropSteps(anywidget.AnyWidget):
         self.biases = [np.asarray(b, dtype=float).ravel().tolist() for b in network.biases]
         self.steps = all_steps
         self.student = verdict is not None
+        self.crashed = verdict is not None and verdict.crashed
+        # open where there is something to see: the first difference, or the crash
+        self.step = next((k for k, s in enumerate(all_steps) if s["first"]), 0)
         self.x = [float(v) for v in np.asarray(x, dtype=float).ravel()]
         self.diagnosis = "" if verdict is None else verdict.message
 
@@ -213,5 +251,7 @@ class BackpropSteps(anywidget.AnyWidget):
         """What a reader of the stored notebook sees in place of the view (no kernel there)."""
         return ("BackpropSteps: %d steps through equations (1)-(5) on a %s network%s (run the "
                 "notebook to step through them)" % (len(self.steps), self.sizes,
+                                                     ", up to where your backprop crashed"
+                                                     if self.crashed else
                                                      ", with your backprop's values beside the "
                                                      "reference" if self.student else ""))

@@ -1,1 +1,0 @@
-"""The stub's core: only ``network`` (the course's Network without backprop)."""
