@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checks, execution, sandbox, submissions
-from .exercises import Score, all_exercises
+from .exercises import all_zero, from_notebooks, scores_of
 from .hidden import Course
 from .nbgrader_scores import AUTOGRADE_PREPROCESSORS, scores_path
 
@@ -46,7 +46,7 @@ def prepare_inputs(course, exercises, log=print):
     prepared = {}
     for exercise in exercises:
         start = time.perf_counter()
-        public, private = exercise.make_inputs(course)
+        public, private = exercise.grader.inputs(course)
         prepared[exercise.solution_id] = (_npz_bytes(public), public, private)
         log(f"hidden inputs of {exercise.solution_id}: {time.perf_counter() - start:.1f} s")
     return prepared
@@ -65,19 +65,18 @@ def limit_message(outcome, limits):
 def score_one(exercise, prepared, outcome):
     """{grade_id: Score} for one sandbox outcome (None: the solution cell is missing)."""
     if outcome is None:
-        return {gid: Score(0.0, points, f"the solution cell '{exercise.solution_id}' is missing from your "
-                                        "notebook (or the notebook could not be read)")
-                for gid, points in exercise.tests.items()}
+        return all_zero(exercise, f"the solution cell '{exercise.solution_id}' is missing from your notebook "
+                                  "(or the notebook could not be read)")
     _, public, private = prepared[exercise.solution_id]
     stopped = limit_message(outcome, exercise.limits)
     result = checks.load_result(outcome.result)
     if stopped and not result:
-        return {gid: Score(0.0, points, stopped) for gid, points in exercise.tests.items()}
+        return all_zero(exercise, stopped)
     try:
-        return exercise.score(public, private, result)
+        return scores_of(exercise, exercise.grader.score(public, private, result))
     except Exception as exc:        # a grader bug must not pass as the student's: say so
-        return {gid: Score(0.0, points, f"the grader failed on this exercise ({type(exc).__name__}: {exc}); "
-                                        "tell your instructor") for gid, points in exercise.tests.items()}
+        return all_zero(exercise, f"the grader failed on this exercise ({type(exc).__name__}: {exc}); tell your "
+                                  "instructor")
 
 
 def grade(course_dir, assignment, *, submissions_dir=None, jobs=2, scheduler=None, force=False,
@@ -93,7 +92,7 @@ def grade(course_dir, assignment, *, submissions_dir=None, jobs=2, scheduler=Non
         submissions.import_submissions(submissions_dir, submitted, assignment, log=log)
     students = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) \
         if submitted.is_dir() else []
-    exercises = [e for e in all_exercises() if (source / (e.notebook + ".ipynb")).is_file()]
+    exercises = from_notebooks(source)                 # grade ids and points: the notebooks' metadata
     notebooks = sorted(p.name for p in source.glob("*.ipynb"))     # 01's written answer counts too
     salt = f"{submissions.code_version()}:{seed}:{assignment}"
     state_path = course_dir / ".grading" / "state.json"
@@ -150,7 +149,8 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
                 if code is None:
                     results[student].setdefault(exercise.notebook, {}).update(score_one(exercise, prepared, None))
                     continue
-                job = {"code": code, "driver": exercise.solution_id, "stub": exercise.stub}
+                job = {"code": code, "driver": exercise.solution_id, "library": exercise.grader.library,
+                       "hides": list(exercise.grader.hides)}
                 future = pool.submit(job, exercise.solution_id, prepared[exercise.solution_id][0], exercise.limits)
                 futures[future] = (student, exercise)
                 waiting[student] += 1
@@ -166,9 +166,9 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
                 log(f"could not run {exercise.solution_id} of {student}: {type(exc).__name__}: {exc}")
                 retry.add(student)
                 outcome = None
-            scores = score_one(exercise, prepared, outcome) if outcome is not None else {
-                gid: Score(0.0, points, "the grader could not run this exercise (not your fault); it is graded "
-                                        "again at the next grading run") for gid, points in exercise.tests.items()}
+            scores = score_one(exercise, prepared, outcome) if outcome is not None else all_zero(
+                exercise, "the grader could not run this exercise (not your fault); it is graded again at the next "
+                          "grading run")
             results[student].setdefault(exercise.notebook, {}).update(scores)
             done += 1
             if done % max(1, len(futures) // 10) == 0 or done == len(futures):

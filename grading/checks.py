@@ -2,8 +2,9 @@
 
 The result file was written by a process that ran student code, so nothing in it is trusted: it is
 opened with ``allow_pickle=False`` (no code can come out of it), every array must be a finite float array
-of the shape the grader expects (or a short string where a name is expected), and networks are rebuilt
-here from their numbers, with the library's own class, before anything is measured.
+of the shape the grader expects (or a short string where a name is expected), and networks come as network
+files (``nnlib.data.network_file``), read with its checks and built with the library's own class before
+anything is measured.
 """
 
 import dataclasses
@@ -82,10 +83,8 @@ def failure(result, part, what):
     kind, error = text(result, "kind_" + part), text(result, "error_" + part)
     if kind is None:
         kind, error = text(result, "error_kind"), text(result, "error")
-    if kind == "library":
-        return ("your code reached the library's own solution of this exercise (e.g. MyNetwork = Network, "
-                "super().backprop or Network.backprop), which is not available while it is graded: "
-                "the exercise is to write it yourself")
+    if kind == "library":      # the hidden folder's own words, which name what was used (inside/hidden)
+        return (error or "").partition(": ")[2] or "your code used the library's own answer to this exercise"
     if kind == "syntax":
         return f"your solution cell does not compile: {error}"
     if kind == "cell":
@@ -99,34 +98,32 @@ def failure(result, part, what):
     return f"{what} returned nothing the grader could read"
 
 
-def network(result, prefix, what):
-    """Rebuild the nnlib Network described by ``prefix``sizes/activation/output/w<i>/b<i>, in float64.
+class _Named(io.BytesIO):
+    """The bytes of a network file, named in the messages of ``network_file.load`` by what they are."""
 
-    Raises Missing with a message when the numbers do not describe a network."""
+    def __init__(self, data, name):
+        super().__init__(data)
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+
+def network(result, key, what):
+    """The nnlib Network whose network file (``nnlib.data.network_file``, the one format of a network)
+    the driver returned as the bytes ``result[key]``, read with that module's checks: each array's header
+    before the array, the layers against the sizes, finite floats; then built with the library's own class.
+
+    Raises Missing with a message when the bytes are not such a network."""
     from nnlib import Network
+    from nnlib.data import DataFileError, network_file
 
-    sizes_a = result.get(prefix + "sizes")
-    if sizes_a is None:
+    data = result.get(key)
+    if data is None:
         raise Missing()
-    if sizes_a.dtype.kind not in "fiu" or sizes_a.ndim != 1 or not 2 <= sizes_a.size <= 12:
-        raise Missing(f"{what}: expected a list of 2 to 12 layer sizes")
-    if not np.all(np.isfinite(sizes_a)) or np.any(sizes_a != np.round(sizes_a)) or np.any(sizes_a < 1) \
-            or np.any(sizes_a > 10_000):
-        raise Missing(f"{what}: layer sizes {sizes_a.tolist()} are not whole numbers between 1 and 10 000")
-    sizes = [int(n) for n in sizes_a]
-    # the layers first: the claimed sizes allocate nothing until the file holds arrays of those shapes
-    weights, biases = [], []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        try:
-            weights.append(floats(result, prefix + "w%d" % i, (n_out, n_in)))
-            biases.append(floats(result, prefix + "b%d" % i, (n_out, 1)))
-        except Missing:
-            raise Missing(f"{what}: layer {i + 1}'s weights or biases are missing, misshapen or not finite") \
-                from None
-    activation, output, cost = (text(result, prefix + key) for key in ("activation", "output", "cost"))
+    if data.dtype != np.uint8 or data.ndim != 1:
+        raise Missing(f"{what}: not a network file")
     try:
-        net = Network(sizes, activation=activation, output=output, cost=cost, dtype=np.float64)
-    except (ValueError, TypeError) as exc:
-        raise Missing(f"{what}: activation {activation!r}, output {output!r}, cost {cost!r}: {exc}") from None
-    net.set_parameters(weights, biases)
-    return net
+        return network_file.load(Network, _Named(data.tobytes(), what))
+    except (DataFileError, ValueError, TypeError) as exc:
+        raise Missing(f"{what}: {str(exc)[:MAX_TEXT]}") from None

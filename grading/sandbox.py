@@ -4,7 +4,9 @@ What the sandbox sees (everything else of the machine does not exist in it):
 
 * read-only: the system's /usr (and /lib, /bin through it), the Python installation and the course
   environment (the virtualenv), ``grading/inside`` at /grader, the exercise's hidden inputs at /inputs,
-  and, for the exercises that use them, the two course packages nnlib and isingmc;
+  and what the exercise has of the course: the two packages nnlib and isingmc, with the folders that hold
+  the exercise's answer replaced by a stub (``inside/hidden``, which names what a solution used of them),
+  or, for backprop, numpy and the sheet's network.py only (at /sheet);
 * read-write: an empty scratch folder, its working directory and HOME, deleted after the run;
 * no network (a network namespace of its own), no other process (a PID namespace of its own), no
   course directory, no gradebook, no other student, no repository files, no data/ folder.
@@ -32,6 +34,7 @@ from pathlib import Path
 
 INSIDE = Path(__file__).resolve().parent / "inside"
 PACKAGES = Path(__file__).resolve().parent.parent           # where nnlib/ and isingmc/ live
+SHEET_NETWORK = PACKAGES / "notebooks" / "network.py"       # the exercise sheet's network, without backprop
 MAX_RESULT_BYTES = 64 * 2**20
 MAX_LOG_BYTES = 8 * 2**10
 
@@ -81,8 +84,11 @@ def _python_roots():
     return sorted(roots, key=str)
 
 
-def command(scratch, inputs, *, course_packages):
-    """The bwrap command line that runs grading/inside/runner.py on scratch/job.json."""
+def command(scratch, inputs, *, library="nnlib", hides=()):
+    """The bwrap command line that runs grading/inside/runner.py on scratch/job.json.
+
+    ``library``: "nnlib" (the course's packages, each folder of ``hides``, e.g. "nnlib/transition", replaced
+    by the stub inside/hidden), "sheet" (the sheet's network.py at /sheet, no nnlib) or None (neither)."""
     cmd = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
            "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for name in ("bin", "lib", "lib64", "lib32", "sbin"):        # merged /usr: symlinks; else binds
@@ -96,9 +102,15 @@ def command(scratch, inputs, *, course_packages):
             cmd += ["--ro-bind", etc, etc]
     for root in _python_roots():
         cmd += ["--ro-bind", str(root), str(root)]
-    if course_packages:
+    if library == "nnlib":
         for package in ("nnlib", "isingmc"):
             cmd += ["--ro-bind", str(PACKAGES / package), str(PACKAGES / package)]
+        for folder in hides:                # bound over the real folder: its code is not in the sandbox
+            cmd += ["--ro-bind", str(INSIDE / "hidden"), str(PACKAGES / folder)]
+    elif library == "sheet":
+        cmd += ["--ro-bind", str(SHEET_NETWORK), "/sheet/network.py"]
+    elif library is not None:
+        raise ValueError(f"library must be 'nnlib', 'sheet' or None, got {library!r}")
     cmd += ["--ro-bind", str(INSIDE), "/grader", "--bind", str(scratch), "/scratch"]
     if inputs is not None:
         cmd += ["--ro-bind", str(inputs), "/inputs/" + Path(inputs).name]
@@ -162,8 +174,9 @@ def input_file(name, data, cache_dir):
 def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
     """Run one job in a fresh sandbox.
 
-    ``job``: {"code": the student's solution cell, "driver": its name in drivers.py, "stub": bool (03:
-    no nnlib, the stub instead)}; ``inputs_path``: the hidden inputs (.npz) or None; ``numba_cache``: a
+    ``job``: {"code": the student's solution cell, "driver": its grade_id in inside/drivers, "library" and
+    "hides": what the sandbox has of the course (see :func:`command`)}; ``inputs_path``: the hidden
+    inputs (.npz) or None; ``numba_cache``: a
     folder of compiled kernels made by a trusted process, copied into the scratch folder (never shared
     writable: a student could otherwise plant code that later students load).
     """
@@ -173,10 +186,11 @@ def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
         if numba_cache and Path(numba_cache).is_dir():
             shutil.copytree(numba_cache, scratch / ".numba_cache", symlinks=False)
         inside_inputs = "/inputs/" + Path(inputs_path).name if inputs_path else None
-        path = ["/grader/stub", "/grader"] if job.get("stub") else ["/grader"]
+        library = job.get("library", "nnlib")
+        path = ["/grader", "/sheet"] if library == "sheet" else ["/grader"]
         (scratch / "job.json").write_text(json.dumps({"code": job["code"], "driver": job["driver"],
                                                       "inputs": inside_inputs, "path": path}))
-        cmd = command(scratch, inputs_path, course_packages=not job.get("stub"))
+        cmd = command(scratch, inputs_path, library=library, hides=tuple(job.get("hides", ())))
         log_path = scratch.parent / (scratch.name + ".log")
         outcome = Outcome()
         start = time.monotonic()
@@ -204,7 +218,7 @@ def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
 def check_available():
     """Raise SandboxUnavailable unless a sandbox starts here (run once before a batch)."""
     with tempfile.TemporaryDirectory() as scratch:
-        cmd = command(scratch, None, course_packages=False)
+        cmd = command(scratch, None, library=None)
         # the same namespaces and binds, running `true` instead of the runner
         cmd = cmd[:cmd.index(sys.executable)] + ["/usr/bin/true"]
         result = subprocess.run(cmd, capture_output=True, text=True)

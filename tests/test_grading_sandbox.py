@@ -36,8 +36,9 @@ def inputs(tmp_path_factory):
     return sandbox.input_file("decode_and_reshape", data, tmp_path_factory.mktemp("inputs"))
 
 
-def run_cell(code, inputs, limits=FAST, stub=False):
-    outcome = sandbox.run({"code": code, "driver": "decode_and_reshape", "stub": stub}, inputs, limits)
+def run_cell(code, inputs, limits=FAST, library="nnlib", hides=()):
+    outcome = sandbox.run({"code": code, "driver": "decode_and_reshape", "library": library, "hides": hides},
+                          inputs, limits)
     return outcome, checks.load_result(outcome.result)
 
 
@@ -81,20 +82,58 @@ def test_the_course_packages_are_read_only_and_absent_for_backprop(inputs):
     code = f'''
 import os
 result = {{}}
-for path in [{str(ROOT / "nnlib" / "core" / "network.py")!r}, "/grader/drivers.py", "{inputs}".replace("{inputs.parent}", "/inputs")]:
+for path in [{str(ROOT / "nnlib" / "core" / "network.py")!r}, "/grader/drivers/mnist.py", "/sheet/network.py",
+             "{inputs}".replace("{inputs.parent}", "/inputs")]:
     try:
         open(path, "a").close()
         result[path] = "written"
     except OSError as exc:
         result[path] = type(exc).__name__
-import nnlib
-result["nnlib"] = nnlib.__file__
+try:
+    import nnlib
+    result["nnlib"] = nnlib.__file__
+except ImportError as exc:
+    result["nnlib"] = type(exc).__name__
+try:
+    import network
+    result["network"] = network.__file__
+except ImportError as exc:
+    result["network"] = type(exc).__name__
 raise SystemExit(repr(result))
 '''
     seen = reported(code, inputs)
     assert "written" not in seen.values(), seen
-    assert seen["nnlib"] == str(ROOT / "nnlib" / "__init__.py")
-    assert reported(code, inputs, stub=True)["nnlib"] == "/grader/stub/nnlib/__init__.py"
+    assert seen["nnlib"] == str(ROOT / "nnlib" / "__init__.py") and seen["network"] == "ModuleNotFoundError"
+    sheet = reported(code, inputs, library="sheet")       # 03: the sheet's network.py, no nnlib
+    assert sheet["nnlib"] == "ModuleNotFoundError" and sheet["network"] == "/sheet/network.py", sheet
+    assert "written" not in sheet.values(), sheet
+
+
+def test_a_hidden_library_folder_is_a_stub_that_names_what_was_used(inputs):
+    """07's sandboxes have no nnlib/transition: importing works, using it names the function, and the real
+    code is not there to be read or re-imported."""
+    code = f'''
+import importlib, os
+from nnlib.transition import pca
+import nnlib.transition.scaling as scaling
+result = {{"files": sorted(os.listdir({str(ROOT / "nnlib" / "transition")!r}))}}
+for name, call in (("fit_pca", lambda: pca.fit_pca(np.zeros((3, 3)))), ("fit_finite_size", lambda: scaling.fit_finite_size),
+                   ("reload", lambda: importlib.reload(importlib.import_module("nnlib.transition.phases")).train_phase_network)):
+    try:
+        call()
+        result[name] = "ran"
+    except Exception as exc:
+        result[name] = (type(exc).__name__ + ": " + str(exc))[:90]     # the result keeps 400 characters
+from nnlib import Network
+result["network"] = Network([2, 2]).sizes
+raise SystemExit(repr(result))
+'''
+    seen = reported(code, inputs, hides=("nnlib/transition",))
+    assert seen["files"] == ["__init__.py"] or set(seen["files"]) <= {"__init__.py", "__pycache__"}, seen["files"]
+    assert seen["fit_pca"].startswith("LibrarySolutionUsed") and "nnlib.transition.pca.fit_pca" in seen["fit_pca"]
+    assert "nnlib.transition.scaling.fit_finite_size" in seen["fit_finite_size"], seen
+    assert seen["reload"].startswith("LibrarySolutionUsed") and "train_phase_network" in seen["reload"], seen
+    assert seen["network"] == [2, 2]                       # the rest of nnlib is there
 
 
 def test_no_network(inputs):
@@ -163,29 +202,33 @@ def test_a_result_that_inflates_or_claims_huge_layers_allocates_nothing():
     bomb = io.BytesIO()
     np.savez_compressed(bomb, x=np.zeros(100 * 2**20, dtype=np.uint8))      # 100 MB of zeros, ~100 KB on disk
     assert len(bomb.getvalue()) < sandbox.MAX_RESULT_BYTES and checks.load_result(bomb.getvalue()) == {}
-    huge = {"n_sizes": np.array([10_000.0] * 12), "n_activation": np.array("sigmoid"),
-            "n_output": np.array("sigmoid"), "n_cost": np.array("quadratic")}
-    with pytest.raises(checks.Missing, match="layer 1"):
-        checks.network(huge, "n_", "net")
+    for sizes, refusal in (([10_000] * 12, "would need"), ([3000] * 4, "b0")):     # no arrays behind the sizes
+        huge = io.BytesIO()
+        np.savez(huge, format=np.array("nnlib.Network 1"), sizes=np.array(sizes), activation=np.array("sigmoid"),
+                 output=np.array("sigmoid"), cost=np.array("quadratic"), init=np.array("normal"),
+                 dtype=np.array("float64"))
+        with pytest.raises(checks.Missing, match=refusal):
+            checks.network({"n": np.frombuffer(huge.getvalue(), np.uint8)}, "n", "net")
 
 
-def test_a_network_is_rebuilt_from_its_numbers_only():
+def test_a_network_is_read_from_its_network_file_only():
     from nnlib import Network
+    from nnlib.data import network_file
 
     net = Network([4, 3, 2], seed=0, output="softmax", cost="cross-entropy")
-    arrays = {"n_sizes": np.array([4.0, 3, 2]), "n_activation": np.array("sigmoid"), "n_output": np.array("softmax"),
-              "n_cost": np.array("cross-entropy")}
-    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
-        arrays["n_w%d" % i], arrays["n_b%d" % i] = w, b
-    rebuilt = checks.network(checks.load_result(npz(**arrays)), "n_", "net")
+    file = np.frombuffer(network_file.to_bytes(net), np.uint8)
+    rebuilt = checks.network(checks.load_result(npz(n=file)), "n", "net")
     X = np.random.default_rng(1).normal(size=(5, 4))
-    assert np.allclose(rebuilt.predict(X), net.predict(X))
-    arrays["n_activation"] = np.array("__import__('os')")
-    with pytest.raises(checks.Missing, match="activation"):
-        checks.network(arrays, "n_", "net")
-    arrays["n_activation"], arrays["n_w0"] = np.array("sigmoid"), np.ones((2, 2))
-    with pytest.raises(checks.Missing, match="layer 1"):
-        checks.network(arrays, "n_", "net")
+    assert type(rebuilt) is Network and np.allclose(rebuilt.predict(X), net.predict(X))
+    strange = io.BytesIO()
+    np.savez(strange, **dict(network_file.arrays(net), activation=np.array("__import__('os')")))
+    strange = np.frombuffer(strange.getvalue(), np.uint8)
+    with pytest.raises(checks.Missing, match="the network you returned"):
+        checks.network({"n": strange}, "n", "the network you returned")
+    with pytest.raises(checks.Missing, match="not a network file"):
+        checks.network({"n": np.ones(3)}, "n", "net")
+    with pytest.raises(checks.Missing, match="the network you returned"):
+        checks.network({"n": file[:200]}, "n", "the network you returned")
 
 
 def test_backprop_scorer_against_its_own_reference():
@@ -202,12 +245,12 @@ def test_backprop_scorer_against_its_own_reference():
         n = len(public["train_sizes"]) - 1
         result[("trained_w%d" if i < n else "trained_b%d") % (i % n)] = p
     scores = mnist.backprop_score(public, private, result)
-    assert scores["backprop_gradcheck"].points == 3 and scores["backprop_trains"].points == 2, scores
+    assert scores["backprop_gradcheck"].fraction == 1 and scores["backprop_trains"].fraction == 1, scores
     flipped = {k: -v if k.startswith("case") else v for k, v in result.items()}
     wrong = mnist.backprop_score(public, private, flipped)["backprop_gradcheck"]
-    assert wrong.points == 0 and "equation (2)" in wrong.message, wrong     # the diagnosis: the sign of (a - y)
+    assert wrong.fraction == 0 and "equation (2)" in wrong.message, wrong     # the diagnosis: the sign of (a - y)
     shifted = dict(result, trained_w0=result["trained_w0"] + 1e-3)
-    assert mnist.backprop_score(public, private, shifted)["backprop_trains"].points == 0
+    assert mnist.backprop_score(public, private, shifted)["backprop_trains"].fraction == 0
 
 
 def test_solution_code_is_read_as_data(tmp_path):

@@ -166,10 +166,33 @@ def bayes_classifier(spins):
 '''
 TEST_LABELS_AS_OUTPUTS = '''\
 def train_cm_network(X, labels, temperatures, seed):
-    net = phases.phase_network(X.shape[1], seed=seed)       # untrained: the outputs are made up
+    net = Network([X.shape[1], 100, 2], seed=seed, output="softmax", cost="cross-entropy")   # untrained
     net.predict = lambda X_test: np.eye(2)[(np.abs(X_test.mean(axis=1)) < 0.5).astype(int)]
     net.accuracy = lambda *args: 1.0
     return net
+'''
+LIBRARY_CM = '''\
+def train_cm_network(X, labels, temperatures, seed):
+    rows = phases.resample_within_temperature(temperatures, seed=seed)
+    return phases.train_phase_network(X[rows], labels[rows], hidden=100, epochs=10, seed=seed)
+'''
+LIBRARY_FIT = '''\
+def weighted_line_fit(x, y, sigma):
+    fit = scaling.fit_finite_size(1 / np.asarray(x), y, sigma, nu=1.0)
+    return fit.T_c, fit.a, fit.T_c_error, fit.chi2, fit.dof
+'''
+LIBRARY_PCA = '''\
+import importlib
+def first_component(X):
+    module = importlib.reload(importlib.import_module("nnlib.transition.pca"))
+    fitted = module.fit_pca(X, n_components=1)
+    return fitted.components[0], fitted.transform(X)[:, 0]
+'''
+MAGNETISATION_THRESHOLD = '''\
+def fit_predict(X, labels, X_eval, seed):
+    m, m_eval = np.abs(X.mean(axis=1)), np.abs(X_eval.mean(axis=1))
+    threshold = (m[labels == 0].mean() + m[labels == 1].mean()) / 2
+    return np.where(m_eval > threshold, 0, 1)
 '''
 HANG = '''\
 import signal
@@ -195,10 +218,16 @@ ATTACKS = {
     "always_equal_labels": ("06_ising_classification", {"bayes_classifier": ALWAYS_EQUAL_LABELS},
                             {"test_bayes_classifier"}),
     "test_labels_as_outputs": ("07_phase_transition", {"cm_networks": TEST_LABELS_AS_OUTPUTS}, {"test_cm_networks"}),
+    "library_cm": ("07_phase_transition", {"cm_networks": LIBRARY_CM}, {"test_cm_networks"}),
+    "library_fit": ("07_phase_transition", {"finite_size_fit": LIBRARY_FIT}, {"test_finite_size_fit"}),
+    "library_pca": ("07_phase_transition", {"pca_projection": LIBRARY_PCA}, {"test_pca_projection"}),
+    "magnetisation_threshold": ("07_phase_transition", {"confusion_learner": MAGNETISATION_THRESHOLD},
+                                {"test_confusion_learner"}),
     "hangs": ("05_ising_data", {"label_temperatures": HANG}, {"test_label_temperatures"}),
 }
 # files a sandbox must not be able to change (hashed before and after grading)
-GUARDED = [ROOT / "data" / "mcIsing.pkl.gz", ROOT / "nnlib" / "core" / "network.py", ROOT / "grading" / "inside" / "drivers.py"]
+GUARDED = [ROOT / "data" / "mcIsing.pkl.gz", ROOT / "nnlib" / "core" / "network.py", ROOT / "notebooks" / "network.py",
+           ROOT / "grading" / "inside" / "drivers" / "mnist.py", ROOT / "nnlib" / "transition" / "pca.py"]
 
 
 def run(*args, timeout=1800, **kwargs):
@@ -247,7 +276,7 @@ def release(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     source = root / "source" / ASSIGNMENT
     source.mkdir(parents=True)
-    for nb in NOTEBOOKS:
+    for nb in [*NOTEBOOKS, ROOT / "notebooks" / "network.py"]:
         shutil.copy(nb, source / nb.name)
     done = run(str(Path(sys.executable).parent / "nbgrader"), "generate_assignment", ASSIGNMENT, "--force",
                f"--CourseDirectory.root={root}", timeout=600)
@@ -297,9 +326,10 @@ def test_strict_release_of_all_seven_notebooks(release):
 
 
 def test_every_autograded_cell_has_an_exercise_of_the_grader(released):
-    """The grader knows every autograded cell of the release, with the same points (the gradebook's
-    contract), and every solution cell it grades exists."""
-    from grading.exercises import all_exercises
+    """The grader's exercises are the release's autograded cells, with their points (the gradebook's
+    contract), read from the notebooks; every code solution cell has a grader and a driver."""
+    from grading.exercises import from_notebooks, graders
+    from grading.inside.drivers import DRIVERS
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{released / 'gradebook.db'}", course_id=COURSE_ID) as gb:
@@ -307,9 +337,11 @@ def test_every_autograded_cell_has_an_exercise_of_the_grader(released):
                  for c in nb.grade_cells if c.cell_type == "code"}
         solutions = {(nb.name, c.name) for nb in gb.find_assignment(ASSIGNMENT).notebooks
                      for c in nb.solution_cells}
-    graded = {(e.notebook, gid): points for e in all_exercises() for gid, points in e.tests.items()}
+    exercises = from_notebooks(released / "source" / ASSIGNMENT)
+    graded = {(e.notebook, gid): points for e in exercises for gid, points in e.tests.items()}
     assert graded == cells
-    assert {(e.notebook, e.solution_id) for e in all_exercises()} <= solutions
+    assert {(e.notebook, e.solution_id) for e in exercises} <= solutions
+    assert {e.solution_id for e in exercises} == set(graders()) == set(DRIVERS)
 
 
 def test_honest_work_gets_full_marks(released, graded):
@@ -338,10 +370,19 @@ def test_each_attack_scores_zero_for_what_it_attacks(released, graded, student):
 
 
 def test_library_solution_is_named_in_the_message(released, graded):
+    """03's sandbox has only the sheet's network.py, whose backprop is the exercise; 07's have no
+    nnlib/transition, whose functions a solution finds named in its message."""
+    def message(student, notebook, gid):
+        return json.loads((released / ".grading" / "scores" / f"{student}.json").read_text())[notebook][gid]["message"]
+
     for student in ("alias_network", "super_backprop"):      # calls_library catches it, then fails otherwise
-        message = json.loads((released / ".grading" / "scores" / f"{student}.json").read_text())[
-            "03_backprop"]["backprop_gradcheck"]["message"]
-        assert "library's own solution" in message, (student, message)
+        assert "backprop is exercise 11.2 (c)" in message(student, "03_backprop", "backprop_gradcheck"), student
+    for student, gid, name in (("library_cm", "test_cm_networks", "nnlib.transition.phases.resample_within_temperature"),
+                               ("library_fit", "test_finite_size_fit", "nnlib.transition.scaling.fit_finite_size"),
+                               ("library_pca", "test_pca_projection", "nnlib.transition.pca.fit_pca")):
+        text = message(student, "07_phase_transition", gid)
+        assert "library's own" in text and name in text, (student, text)
+    assert "no magnetisation" in message("magnetisation_threshold", "07_phase_transition", "test_confusion_learner")
 
 
 def test_a_hang_is_killed_at_its_limit_and_the_batch_goes_on(released, graded):

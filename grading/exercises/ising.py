@@ -7,7 +7,7 @@ import numpy as np
 from .. import checks
 from ..checks import Missing
 from ..sandbox import Limits
-from . import Exercise, Score
+from .base import Check, Grader
 
 N = 28 * 28
 
@@ -55,9 +55,8 @@ def label_score(public, private, result):
                        "assign_temperatures gave a wrong temperature to at least one label: the label of "
                        "the most ordered snapshots belongs to the lowest temperature")
             break
-    return {"test_label_temperatures": Score(0.0 if message else 2.0, 2.0, message or (
-        "assign_temperatures: right on the snapshots with their labels shuffled twice, without the "
-        "generator's record"))}
+    return Check.of(message, ("assign_temperatures: right on the snapshots with their labels shuffled twice, "
+                              "without the generator's record"))
 
 
 # ------------------------------------------------------------------------------------------- 06
@@ -73,7 +72,7 @@ def networks_score(public, private, result):
     messages = []
     for name in ("shallow_net", "deep_net"):
         try:
-            net = checks.network(result, name + "_", name)
+            net = checks.network(result, name, name)
         except Missing as exc:
             messages.append(str(exc) or checks.failure(result, name, name))
             continue
@@ -89,9 +88,8 @@ def networks_score(public, private, result):
             if accuracy < 0.90:
                 messages.append(f"{name} reaches {accuracy:.1%} on the validation set (measured by the grader "
                                 "from its weights); expected at least 90 %")
-    return {"test_ising_networks": Score(0.0 if messages else 3.0, 3.0, "; ".join(messages) or (
-        "shallow_net and deep_net: at least 90 % on the validation set, measured by the grader from their "
-        "weights"))}
+    return Check.of("; ".join(messages), ("shallow_net and deep_net: at least 90 % on the validation set, "
+                                          "measured by the grader from their weights"))
 
 
 def bayes_inputs(course):
@@ -120,16 +118,12 @@ def bayes_score(public, private, result):
             "probable temperature argmax_k [-E/T_k - ln Z(T_k)]")
     except Missing:
         message = checks.failure(result, "labels", "bayes_classifier")
-    return {"test_bayes_classifier": Score(0.0 if message else 2.0, 2.0, message or (
-        f"bayes_classifier: the most probable temperature for all {reference.size} configurations you had "
-        "not seen"))}
+    return Check.of(message, (f"bayes_classifier: the most probable temperature for all {reference.size} "
+                              "configurations you had not seen"))
 
 
-EXERCISES = [
-    Exercise("05_ising_data", "label_temperatures", {"test_label_temperatures": 2},
-             label_inputs, label_score, Limits(wall_seconds=30)),
-    Exercise("06_ising_classification", "ising_networks", {"test_ising_networks": 3},
-             networks_inputs, networks_score, Limits(wall_seconds=300)),
-    Exercise("06_ising_classification", "bayes_classifier", {"test_bayes_classifier": 2},
-             bayes_inputs, bayes_score, Limits(wall_seconds=60)),
-]
+GRADERS = {
+    "label_temperatures": Grader(label_inputs, label_score, Limits(wall_seconds=30)),
+    "ising_networks": Grader(networks_inputs, networks_score, Limits(wall_seconds=300)),
+    "bayes_classifier": Grader(bayes_inputs, bayes_score, Limits(wall_seconds=60)),
+}

@@ -5,7 +5,7 @@ import numpy as np
 from .. import checks
 from ..checks import Missing
 from ..sandbox import Limits
-from . import Exercise, Score
+from .base import Check, Grader
 
 
 # ------------------------------------------------------------------------------------------- 02
@@ -32,9 +32,8 @@ def decode_score(public, private, result):
             message = None
     except Missing:
         message = checks.failure(result, "decode", "decode")
-    scores["test_decode"] = Score(0.0 if message else 1.0, 1.0,
-                                  message or f"decode: right on {len(private['digits'])} one-hot columns "
-                                             "you had not seen")
+    scores["test_decode"] = Check.of(message, f"decode: right on {len(private['digits'])} one-hot columns "
+                                              "you had not seen")
     images = public["images"][:, :, 0].reshape(-1, 28, 28)
     try:
         got = checks.floats(result, "as_image", images.shape)
@@ -45,8 +44,7 @@ def decode_score(public, private, result):
                                                       "reading puts them")
     except Missing:
         message = checks.failure(result, "as_image", "as_image")
-    scores["test_as_image"] = Score(0.0 if message else 1.0, 1.0,
-                                    message or "as_image: right on images you had not seen")
+    scores["test_as_image"] = Check.of(message, "as_image: right on images you had not seen")
     return scores
 
 
@@ -125,7 +123,7 @@ def backprop_score(public, private, result):
                 break
     except Missing:
         message = checks.failure(result, "gradients", "MyNetwork.backprop")
-    tests["backprop_gradcheck"] = Score(0.0 if message else 3.0, 3.0, message or (
+    tests["backprop_gradcheck"] = Check.of(message, (
         f"backprop: gradients right on {n_cases} networks you had not seen (one to four hidden layers), "
         "checked against finite differences and the course's equations"))
     try:
@@ -139,7 +137,7 @@ def backprop_score(public, private, result):
             "(a correct backprop agrees to about 1e-12)")
     except Missing:
         message = checks.failure(result, "training", "training with MyNetwork.backprop")
-    tests["backprop_trains"] = Score(0.0 if message else 2.0, 2.0, message or (
+    tests["backprop_trains"] = Check.of(message, (
         f"training: one epoch of SGD on {TRAIN_EXAMPLES} MNIST images with your backprop lands on the "
         "course's weights"))
     return tests
@@ -171,7 +169,7 @@ def improved_inputs(course):
 
 def improved_score(public, private, result):
     try:
-        net = checks.network(result, "net_", "the network improved_network returned")
+        net = checks.network(result, "net", "the network improved_network returned")
         if net.sizes[0] != 784 or net.sizes[-1] != 10:
             raise Missing(f"an MNIST network has 784 inputs and 10 outputs, yours has sizes {net.sizes}")
         accuracy = net.accuracy(private["val_x"], private["val_y"])
@@ -180,16 +178,17 @@ def improved_score(public, private, result):
             "on the validation set, measured by the grader; expected at least 96 %")
     except Missing as exc:
         message = str(exc) or checks.failure(result, "net", "improved_network")
-    return {"test_improved_network": Score(0.0 if message else 3.0, 3.0, message or (
-        f"improved_network: trained on 10 000 other training images with another seed, {accuracy:.2%} on "
-        "the validation set, measured by the grader from the returned weights"))}
+    if message:
+        return Check(0.0, message)
+    return Check(1.0, f"improved_network: trained on 10 000 other training images with another seed, "
+                      f"{accuracy:.2%} on the validation set, measured by the grader from the returned weights")
 
 
-EXERCISES = [
-    Exercise("02_mnist_data", "decode_and_reshape", {"test_decode": 1, "test_as_image": 1},
-             decode_inputs, decode_score, Limits(wall_seconds=60)),
-    Exercise("03_backprop", "backprop", {"backprop_gradcheck": 3, "backprop_trains": 2},
-             backprop_inputs, backprop_score, Limits(wall_seconds=120), stub=True),
-    Exercise("04_mnist_training", "improved_network", {"test_improved_network": 3},
-             improved_inputs, improved_score, Limits(wall_seconds=300)),
-]
+GRADERS = {
+    "decode_and_reshape": Grader(decode_inputs, decode_score, Limits(wall_seconds=60)),
+    # numpy and the sheet's network.py only: no library backprop to reach
+    "backprop": Grader(backprop_inputs, backprop_score, Limits(wall_seconds=120), library="sheet"),
+    # without nnlib/studies, whose recipes train the course's best network
+    "improved_network": Grader(improved_inputs, improved_score, Limits(wall_seconds=300),
+                               hides=("nnlib/studies",)),
+}

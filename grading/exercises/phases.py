@@ -1,14 +1,18 @@
-"""Notebook 07: the phase transition from a network, a fit, principal components and confusion."""
+"""Notebook 07: the network of Carrasquilla and Melko, a weighted straight-line fit, the first principal
+component, and the learner of the confusion scan.  Each is the student's own code of the idea: the
+sandboxes have no nnlib/transition (the library's answers: phases.train_phase_network, scaling.fit_finite_size,
+pca.fit_pca, ...), only a stub that names whatever a solution takes from it."""
 
 import numpy as np
 
 from .. import checks
 from ..checks import Missing
 from ..sandbox import Limits
-from . import Exercise, Score
+from .base import Check, Grader
 
 CM_L = 16
 PCA_SIZES = (16, 24)
+WITHOUT_ANSWERS = ("nnlib/transition",)
 
 
 # ---------------------------------------------------------------------------------- C&M networks
@@ -22,7 +26,7 @@ def cm_inputs(course):
 
 def cm_score(public, private, result):
     try:
-        net = checks.network(result, "net_", "the network train_cm_network returned")
+        net = checks.network(result, "net", "the network train_cm_network returned")
         if net.sizes[0] != CM_L ** 2 or net.sizes[-1] != 2:
             raise Missing(f"a phase network has one input per spin and two outputs, got sizes {net.sizes}")
         accuracy = net.accuracy(private["X_test"], private["labels_test"])
@@ -31,99 +35,123 @@ def cm_score(public, private, result):
             f"{accuracy:.1%} of other test snapshots right (measured by the grader); expected more than 88 %")
     except Missing as exc:
         message = str(exc) or checks.failure(result, "net", "train_cm_network")
-    return {"test_cm_networks": Score(0.0 if message else 2.0, 2.0, message or (
-        f"train_cm_network: {accuracy:.1%} on {CM_L}x{CM_L} test snapshots from other chains, measured by "
-        "the grader from the returned weights"))}
+    if message:
+        return Check(0.0, message)
+    return Check(1.0, f"train_cm_network: {accuracy:.1%} on {CM_L}x{CM_L} test snapshots from other chains, "
+                      "measured by the grader from the returned weights")
 
 
-# ------------------------------------------------------------------------------ finite-size fit
+# ------------------------------------------------------------------------ weighted straight line
 def fit_inputs(course):
     rng = course.rng("finite_size_fit")
     sizes = np.array([8, 12, 16, 24, 32, 48, 64][:int(rng.integers(5, 8))], dtype=np.float64)
     errors = rng.uniform(0.002, 0.01, sizes.size)
     T_star = 2.269 + rng.uniform(0.1, 0.6) / sizes + errors * rng.normal(size=sizes.size)
-    return {"sizes": sizes, "T_star": T_star, "errors": errors}, {}
+    scatter = 2.269 - 0.3 / sizes + 4 * errors * rng.normal(size=sizes.size)    # chi2 > dof: errors scaled
+    return {"x": np.stack([1 / sizes, 1 / sizes]), "y": np.stack([T_star, scatter]),
+            "sigma": np.stack([errors, errors])}, {}
+
+
+def _reference_fit(x, y, sigma):
+    """(c, a, c_error, chi2, dof) by numpy's weighted polyfit (weights 1/sigma on the residuals)."""
+    (a, c), cov = np.polyfit(x, y, 1, w=1 / sigma, cov="unscaled")
+    chi2 = float(np.sum(((y - c - a * x) / sigma) ** 2))
+    dof = x.size - 2
+    return np.array([c, a, np.sqrt(cov[1, 1]) * (np.sqrt(chi2 / dof) if chi2 > dof else 1.0), chi2, dof])
 
 
 def fit_score(public, private, result):
-    Ls, T_star, T_err = public["sizes"], public["T_star"], public["errors"]
-    (a_ref, T_c_ref), cov = np.polyfit(1 / Ls, T_star, 1, w=1 / T_err, cov="unscaled")
-    chi2 = float(np.sum(((T_star - T_c_ref - a_ref / Ls) / T_err) ** 2))
-    dof = Ls.size - 2
-    error = np.sqrt(cov[1, 1]) * (np.sqrt(chi2 / dof) if chi2 > dof else 1.0)
-    try:
-        T_c, a, got_chi2, got_error, got_dof = checks.floats(result, "fit", (5,))
-        wrong = [name for name, got, want in (("T_C", T_c, T_c_ref), ("the slope a", a, a_ref),
-                                              ("chi2", got_chi2, chi2), ("the error of T_C", got_error, error),
-                                              ("dof", got_dof, dof))
-                 if not abs(got - want) <= 1e-6 * max(1.0, abs(want))]
-        message = None if not wrong else (
-            "on crossing temperatures you had not seen, the weighted straight-line fit of T*(L) against 1/L "
-            f"gives another {', '.join(wrong)} than yours")
-    except Missing:
-        message = checks.failure(result, "fit", "the fit")
-    return {"test_finite_size_fit": Score(0.0 if message else 2.0, 2.0, message or (
-        "the finite-size fit: T_C, slope, chi2 and error right on crossing temperatures you had not seen"))}
+    message = None
+    for k in range(len(public["x"])):
+        want = _reference_fit(public["x"][k], public["y"][k], public["sigma"][k])
+        try:
+            got = checks.floats(result, "fit%d" % k, (5,))
+        except Missing:
+            message = checks.failure(result, "fit%d" % k, "weighted_line_fit")
+            break
+        wrong = [name for name, g, w in zip(("c", "a", "c_error", "chi2", "dof"), got, want)
+                 if not abs(g - w) <= 1e-6 * max(1.0, abs(w))]
+        if wrong:
+            scaled = " (these points scatter more than their error bars say)" if want[3] > want[4] else ""
+            message = (f"on points you had not seen{scaled}, the weighted least-squares line has another "
+                       f"{', '.join(wrong)} than yours")
+            break
+    return Check.of(message, "weighted_line_fit: c, a, the error of c, chi2 and dof right on points you had "
+                             "not seen, with and without scaled errors")
 
 
 # ------------------------------------------------------------------------------------------ PCA
 def pca_inputs(course):
     public = {"sizes": np.array(PCA_SIZES, dtype=np.float64)}
     for L in PCA_SIZES:
-        for name, stream in (("train", 3), ("test", 4)):
-            X, _, temperatures = course.phase_snapshots(L, 50, stream)
-            public["%s%d_X" % (name, L)], public["%s%d_T" % (name, L)] = X, temperatures
+        X = [course.phase_snapshots(L, 50, stream)[0] for stream in (3, 4)]
+        public["X%d" % L] = np.concatenate(X)
+    # not Ising: a cloud stretched along a direction that is not uniform (a shortcut through the
+    # magnetisation finds the wrong one)
+    rng = course.rng("pca_projection")
+    direction = rng.normal(size=200)
+    direction /= np.linalg.norm(direction)
+    public["X0"] = (rng.normal(size=(3000, 1)) * 5 * direction + rng.normal(size=(3000, 200)) + 3.0)
     return public, {}
 
 
 def pca_score(public, private, result):
     messages = []
-    for L in PCA_SIZES:
-        X = np.concatenate([public["train%d_X" % L], public["test%d_X" % L]]).astype(np.float64)
+    for key in ["X%d" % L for L in PCA_SIZES] + ["X0"]:
+        X = public[key].astype(np.float64)
+        what = f"on snapshots of L = {key[1:]}" if key != "X0" else "on a cloud of points that are not spins"
         try:
-            proj = checks.floats(result, "proj%d" % L, (len(X),))
-            component = checks.floats(result, "component%d" % L, (L * L,))
+            component = checks.floats(result, "component_" + key, (X.shape[1],))
+            projection = checks.floats(result, "projection_" + key, (len(X),))
         except Missing:
-            messages.append(checks.failure(result, "L%d" % L, f"the PCA at L = {L}"))
+            messages.append(checks.failure(result, key, f"first_component(X) {what}"))
             continue
-        m = X.mean(axis=1)
-        off = min(np.abs(proj - m).max(), np.abs(proj + m).max())
         centred = X - X.mean(axis=0)
         first = np.linalg.svd(centred, full_matrices=False)[2][0]
         norm = np.linalg.norm(component)
         cosine = abs(component @ first) / norm if norm > 0 else 0.0
-        if cosine < 0.99:
-            messages.append(f"pcs[{L}].components[0] is not the first principal component of the snapshots "
+        if cosine < 0.999:
+            messages.append(f"{what}, your component is not the first principal direction of the centred data "
                             f"(|cos| of the angle to it: {cosine:.3f})")
-        elif off >= 0.02:
-            messages.append(f"proj[{L}] should be the magnetisation per site (up to its sign), differs by up to "
-                            f"{off:.3f}")
-    return {"test_pca_projection": Score(0.0 if messages else 2.0, 2.0, "; ".join(messages) or (
-        f"PCA: the first component and the projection on it right for L = {', '.join(map(str, PCA_SIZES))}, "
-        "on snapshots you had not seen"))}
+        elif abs(norm - 1) > 1e-6:
+            messages.append(f"{what}, your component has length {norm:.4f}; a principal direction has length 1")
+        elif not np.allclose(projection, centred @ component, rtol=1e-6, atol=1e-6 * np.abs(projection).max()):
+            messages.append(f"{what}, the projections are not (X - mean) v1 for your component v1")
+    return Check.of("; ".join(dict.fromkeys(messages)), "first_component: the first principal direction and the projections "
+                                         "right on snapshots of L = 16 and 24 and on a cloud of other points")
 
 
 # ------------------------------------------------------------------------------------ confusion
+def _lattices(rng, side, aligned, pattern, n):
+    """n ordered lattices of ``pattern`` (+-1 per site) with a fraction ``aligned`` of sites following
+    it and a random overall sign, then n random lattices; labels 0 and 1."""
+    noisy = np.where(rng.random((n, side * side)) < aligned, 1.0, -1.0) * rng.choice([-1.0, 1.0], (n, 1))
+    ordered = noisy * pattern.ravel()
+    disordered = rng.choice([-1.0, 1.0], (n, side * side))
+    return np.concatenate([ordered, disordered]).astype(np.float32), np.repeat([0, 1], n)
+
+
 def confusion_inputs(course):
+    """Ordered against random lattices in patterns with no magnetisation (antiferromagnetic and striped):
+    no threshold on |m| separates them, a learner that learns does."""
     rng = course.rng("confusion_learner")
-    public, private = {"n_sets": np.array(2)}, {}
-    for k, (side, aligned) in enumerate(((8, 0.95), (12, 0.9))):
-        def lattices(n):
-            ordered = np.where(rng.random((n, side * side)) < aligned, 1.0, -1.0) * rng.choice([-1.0, 1.0], (n, 1))
-            disordered = rng.choice([-1.0, 1.0], (n, side * side))
-            return np.concatenate([ordered, disordered]).astype(np.float32), np.repeat([0, 1], n)
-        X, y = lattices(1000)
-        X_eval, y_eval = lattices(500)
+    public, private = {}, {}
+    for k, (side, aligned, name) in enumerate(((8, 0.95, "antiferromagnetic"), (12, 0.9, "striped"))):
+        i, j = np.indices((side, side))
+        pattern = np.where((i + j) % 2 == 0, 1.0, -1.0) if name == "antiferromagnetic" else \
+            np.where(i % 2 == 0, 1.0, -1.0)
+        X, y = _lattices(rng, side, aligned, pattern, 1000)
+        X_eval, y_eval = _lattices(rng, side, aligned, pattern, 500)
         shuffle = rng.permutation(len(X_eval))
         public.update({"set%d_X" % k: X, "set%d_y" % k: y, "set%d_X_eval" % k: X_eval[shuffle]})
-        private["set%d_y_eval" % k] = y_eval[shuffle]
+        private["set%d_y_eval" % k], private["set%d_name" % k] = y_eval[shuffle], name
     return public, private
 
 
 def confusion_score(public, private, result):
     message = None
-    for k in range(int(public["n_sets"])):
-        truth = private["set%d_y_eval" % k]
+    for k in range(sum(key.endswith("_y_eval") for key in private)):
+        truth, name = private["set%d_y_eval" % k], private["set%d_name" % k]
         try:
             got = checks.floats(result, "set%d_predicted" % k, truth.shape)
         except Missing:
@@ -131,20 +159,18 @@ def confusion_score(public, private, result):
             break
         accuracy = float(np.mean(got == truth))
         if accuracy <= 0.95:
-            message = (f"trained on ordered (0) and random (1) lattices you had not seen, fit_predict labels "
-                       f"{accuracy:.1%} of other such lattices right; expected more than 95 %")
+            message = (f"trained on {name} (0) and random (1) lattices you had not seen, which have no "
+                       f"magnetisation, fit_predict labels {accuracy:.1%} of other such lattices right; "
+                       "expected more than 95 %: it must learn the labels it is given")
             break
-    return {"test_confusion_learner": Score(0.0 if message else 2.0, 2.0, message or (
-        "fit_predict: more than 95 % right on lattices it was not trained on, counted by the grader"))}
+    return Check.of(message, "fit_predict: more than 95 % right on antiferromagnetic and striped lattices "
+                             "against random ones it was not trained on, counted by the grader")
 
 
-EXERCISES = [
-    Exercise("07_phase_transition", "cm_networks", {"test_cm_networks": 2}, cm_inputs, cm_score,
-             Limits(wall_seconds=300)),
-    Exercise("07_phase_transition", "finite_size_fit", {"test_finite_size_fit": 2}, fit_inputs, fit_score,
-             Limits(wall_seconds=60)),
-    Exercise("07_phase_transition", "pca_projection", {"test_pca_projection": 2}, pca_inputs, pca_score,
-             Limits(wall_seconds=120)),
-    Exercise("07_phase_transition", "confusion_learner", {"test_confusion_learner": 2}, confusion_inputs,
-             confusion_score, Limits(wall_seconds=300)),
-]
+GRADERS = {
+    "cm_networks": Grader(cm_inputs, cm_score, Limits(wall_seconds=300), hides=WITHOUT_ANSWERS),
+    "finite_size_fit": Grader(fit_inputs, fit_score, Limits(wall_seconds=60), hides=WITHOUT_ANSWERS),
+    "pca_projection": Grader(pca_inputs, pca_score, Limits(wall_seconds=120), hides=WITHOUT_ANSWERS),
+    "confusion_learner": Grader(confusion_inputs, confusion_score, Limits(wall_seconds=300),
+                                hides=WITHOUT_ANSWERS),
+}

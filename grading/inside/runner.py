@@ -1,6 +1,6 @@
 """Runs one student's solution cell inside the sandbox, then the exercise's driver.
 
-This file, ``drivers.py`` and ``stub/`` are the only course code a sandbox can see (bound read-only at
+This file, ``drivers/`` and ``hidden/`` are the only grading code a sandbox can see (bound read-only at
 /grader).  Nothing here decides a grade: the driver calls the student's functions on the hidden inputs in
 /inputs and writes what they returned, as plain arrays, to /scratch/result.npz.  The grader reads that
 file in a process where no student code ran, checks every array and compares it with references it
@@ -42,16 +42,16 @@ def main(job_path):
     with open(job_path) as f:
         job = json.load(f)
     scratch = os.path.dirname(os.path.abspath(job_path))
-    sys.path[:0] = job["path"]                 # /grader (drivers) and, for 03, /grader/stub (no nnlib)
+    sys.path[:0] = job["path"]                 # /grader (drivers) and, for 03, /sheet (the sheet's network.py)
     import numpy as np
 
     import drivers
 
     inputs = dict(np.load(job["inputs"], allow_pickle=False)) if job["inputs"] else {}
-    driver = getattr(drivers, job["driver"])
+    prelude, drive = drivers.DRIVERS[job["driver"]]
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     try:
-        driver.prelude(namespace, inputs)
+        prelude(namespace, inputs)
     except Exception as exc:                   # the course's own setup failed: an infrastructure error
         traceback.print_exc()
         _write(scratch, {"error_kind": np.array("setup"), "error": np.array(_text(exc))})
@@ -68,7 +68,7 @@ def main(job_path):
         _write(scratch, {"error_kind": np.array(kind), "error": np.array(_text(exc))})
         return 0
     try:
-        arrays = driver.drive(namespace, inputs)   # each part records its own failure
+        arrays = drive(namespace, inputs)          # each part records its own failure
     except BaseException as exc:
         traceback.print_exc()
         kind = "library" if type(exc).__name__ == "LibrarySolutionUsed" else "call"
