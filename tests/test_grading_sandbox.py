@@ -123,16 +123,16 @@ for name, call in (("fit_pca", lambda: pca.fit_pca(np.zeros((3, 3)))), ("fit_fin
         call()
         result[name] = "ran"
     except Exception as exc:
-        result[name] = (type(exc).__name__ + ": " + str(exc))[:90]     # the result keeps 400 characters
+        result[name] = str(exc)[15:80]                 # the name (the result keeps 400 characters)
 from nnlib import Network
 result["network"] = Network([2, 2]).sizes
 raise SystemExit(repr(result))
 '''
     seen = reported(code, inputs, hides=("nnlib/transition",))
     assert seen["files"] == ["__init__.py"] or set(seen["files"]) <= {"__init__.py", "__pycache__"}, seen["files"]
-    assert seen["fit_pca"].startswith("LibrarySolutionUsed") and "nnlib.transition.pca.fit_pca" in seen["fit_pca"]
-    assert "nnlib.transition.scaling.fit_finite_size" in seen["fit_finite_size"], seen
-    assert seen["reload"].startswith("LibrarySolutionUsed") and "train_phase_network" in seen["reload"], seen
+    assert "nnlib.transition.pca.fit_pca," in seen["fit_pca"], seen
+    assert "nnlib.transition.scaling.fit_finite_size," in seen["fit_finite_size"], seen
+    assert "nnlib.transition.phases.train_phase_network," in seen["reload"], seen
     assert seen["network"] == [2, 2]                       # the rest of nnlib is there
 
 
@@ -178,9 +178,10 @@ def test_memory_is_limited(inputs):
 def test_a_symlinked_result_is_not_followed(inputs, tmp_path):
     secret = tmp_path / "secret.npz"
     secret.write_bytes(npz(decode=np.arange(10.0)))
-    code = f"import os\nos.symlink({str(secret)!r}, 'result.npz')\nos._exit(0)\n"
+    code = (f"import os\ntry:\n    os.unlink('result.npz')\nexcept OSError:\n    pass\n"
+            f"os.symlink({str(secret)!r}, 'result.npz')\nos._exit(0)\n")
     outcome, result = run_cell(code, inputs)
-    assert outcome.result is None and result == {}
+    assert "decode" not in result, "the grader read the file a student's symlink pointed at"
 
 
 def test_results_are_plain_arrays_only():

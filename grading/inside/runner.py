@@ -2,12 +2,13 @@
 
 This file, ``drivers/`` and ``hidden/`` are the only grading code a sandbox can see (bound read-only at
 /grader).  Nothing here decides a grade: the driver calls the student's functions on the hidden inputs in
-/inputs and writes what they returned, as plain arrays, to /scratch/result.npz.  The grader reads that
+/inputs and writes what they returned, as plain arrays, to /scratch/result.npz (the one file of this
+sandbox on the grader's disk).  The grader reads that
 file in a process where no student code ran, checks every array and compares it with references it
 computes itself.  Whatever the student's code does to this process (rebinding names, AST transformers,
 objects whose == is always true, overridden methods) can only change these arrays, never a score.
 
-Usage (by grading/sandbox.py):  python -I /grader/runner.py /scratch/job.json
+Usage (by grading/sandbox.py):  python -I /grader/runner.py /job.json
 """
 
 import json
@@ -15,7 +16,7 @@ import os
 import sys
 import traceback
 
-RESULT = "result.npz"
+RESULT = "/scratch/result.npz"
 MAX_TEXT = 400
 
 
@@ -29,19 +30,23 @@ def _text(exc):
     return line[:MAX_TEXT]
 
 
-def _write(scratch, arrays):
+def _write(arrays):
+    """The result, written in place: the file is a mount of the grader's (no rename onto it); a run cut off
+    while writing leaves a file the grader cannot read, which scores like no result."""
     import numpy as np
 
-    tmp = os.path.join(scratch, RESULT + ".tmp")
-    with open(tmp, "wb") as f:
+    with open(RESULT, "r+b") as f:
+        f.truncate(0)
         np.savez(f, **arrays)
-    os.replace(tmp, os.path.join(scratch, RESULT))
 
 
 def main(job_path):
     with open(job_path) as f:
         job = json.load(f)
-    scratch = os.path.dirname(os.path.abspath(job_path))
+    if job.get("numba_cache"):                 # the trusted kernels, copied before any student code runs
+        import shutil
+
+        shutil.copytree(job["numba_cache"], os.path.join(os.environ["HOME"], ".numba_cache"))
     sys.path[:0] = job["path"]                 # /grader (drivers) and, for 03, /sheet (the sheet's network.py)
     import numpy as np
 
@@ -54,18 +59,18 @@ def main(job_path):
         prelude(namespace, inputs)
     except Exception as exc:                   # the course's own setup failed: an infrastructure error
         traceback.print_exc()
-        _write(scratch, {"error_kind": np.array("setup"), "error": np.array(_text(exc))})
+        _write({"error_kind": np.array("setup"), "error": np.array(_text(exc))})
         return 3
     try:
         code = compile(job["code"], "<your solution cell>", "exec")
         exec(code, namespace)
     except SyntaxError as exc:
-        _write(scratch, {"error_kind": np.array("syntax"), "error": np.array(_text(exc))})
+        _write({"error_kind": np.array("syntax"), "error": np.array(_text(exc))})
         return 0
     except BaseException as exc:               # NotImplementedError of the stub, SystemExit, ...
         traceback.print_exc()
         kind = "library" if type(exc).__name__ == "LibrarySolutionUsed" else "cell"
-        _write(scratch, {"error_kind": np.array(kind), "error": np.array(_text(exc))})
+        _write({"error_kind": np.array(kind), "error": np.array(_text(exc))})
         return 0
     try:
         arrays = drive(namespace, inputs)          # each part records its own failure
@@ -73,7 +78,7 @@ def main(job_path):
         traceback.print_exc()
         kind = "library" if type(exc).__name__ == "LibrarySolutionUsed" else "call"
         arrays = {"error_kind": np.array(kind), "error": np.array(_text(exc))}
-    _write(scratch, arrays)
+    _write(arrays)
     return 0
 
 
