@@ -11,12 +11,7 @@ at the step where it crashed, the last one, with the diagnosis of the crash.
 Screenshots go to build/browser/.
 """
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +20,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 BUILD = ROOT / "build" / "browser"
-TOKEN = "backprop-steps-test"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SIZES, X, Y = [2, 3, 2], [0.5, -1.0], 0
 CELL = f'''\
 import numpy as np
@@ -86,12 +77,6 @@ BackpropSteps(crashing, np.array({X}), {Y})
 '''
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _notebook(folder):
     import nbformat
 
@@ -121,45 +106,10 @@ def _reference():
 
 
 @pytest.fixture
-def lab(tmp_path):
-    port = _free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1", OPENBLAS_NUM_THREADS="1",
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    BUILD.mkdir(parents=True, exist_ok=True)
-    log = open(BUILD / "lab_backprop_steps.log", "wb")
+def lab(tmp_path, jupyter_lab):
+    """The address of the test's notebook in a JupyterLab (tests/conftest.py) on ``tmp_path``."""
     _notebook(tmp_path)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-           "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
-           f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={tmp_path}",
-           "--ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False",
-           "--ServerApp.jpserver_extensions=nbgrader.server_extensions.course_list=False",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")  # containers and CI runners
-    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with code {proc.returncode}; see "
-                                   f"{BUILD / 'lab_backprop_steps.log'}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise RuntimeError("jupyter lab did not start listening within 90 s")
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/lab/tree/steps.ipynb?token={TOKEN}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+    return jupyter_lab(tmp_path, log="lab_backprop_steps.log").url("steps.ipynb")
 
 
 def run_cell(page, k):
@@ -184,122 +134,114 @@ def _shown(view, cls):
                          ".map(t => [t.getAttribute('data-key'), t.textContent]))", cls)
 
 
-def test_backprop_steps_in_jupyterlab(lab):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_backprop_steps_in_jupyterlab(lab, chromium):
     a, nabla_b, mine1 = _reference()
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            console = []
-            page.on("console", lambda m: console.append(m.text))
-            page.goto(lab, timeout=180_000, wait_until="domcontentloaded")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
-            page.wait_for_function("() => document.body.innerText.includes('(ipykernel) | Idle')",
-                                   timeout=180_000)
-            run_cell(page, 0)
-            try:
-                page.wait_for_selector(".nnbp-view svg.nnbp-network", timeout=120_000)
-            except Exception:
-                page.screenshot(path=str(BUILD / "backprop_steps_timeout.png"))
-                raise AssertionError("the view did not appear; page errors: %s; console: %s"
-                                     % (errors, console[-20:]))
-            first = page.locator(".nnbp-view >> nth=0")
-            view = first.element_handle()
-            counter = first.locator(".nnbp-counter")
-            title = first.locator(".nnbp-title")
-            L = len(SIZES) - 1
-            forward = first.locator(".nnbp-forward")
-            back = first.locator(".nnbp-back")
-            # it opens at the first difference, (3) at layer 1, the 4th of 3 L steps
-            assert counter.inner_text() == "step %d of %d" % (L + 2, 3 * L)
-            assert "first difference" in title.inner_text()
-            assert first.locator(".nnbp-diagnosis").inner_text().startswith("equation (3), layer 1:")
-            for _ in range(L + 1):
-                back.click()
-            assert counter.inner_text() == "step 1 of %d" % (3 * L)
-            assert back.is_disabled()
-            first.screenshot(path=str(BUILD / "backprop_steps_start.png"))
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    console = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(lab, timeout=180_000, wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
+    page.wait_for_function("() => document.body.innerText.includes('(ipykernel) | Idle')",
+                           timeout=180_000)
+    run_cell(page, 0)
+    try:
+        page.wait_for_selector(".nnbp-view svg.nnbp-network", timeout=120_000)
+    except Exception:
+        page.screenshot(path=str(BUILD / "backprop_steps_timeout.png"))
+        raise AssertionError("the view did not appear; page errors: %s; console: %s"
+                             % (errors, console[-20:]))
+    first = page.locator(".nnbp-view >> nth=0")
+    view = first.element_handle()
+    counter = first.locator(".nnbp-counter")
+    title = first.locator(".nnbp-title")
+    L = len(SIZES) - 1
+    forward = first.locator(".nnbp-forward")
+    back = first.locator(".nnbp-back")
+    # it opens at the first difference, (3) at layer 1, the 4th of 3 L steps
+    assert counter.inner_text() == "step %d of %d" % (L + 2, 3 * L)
+    assert "first difference" in title.inner_text()
+    assert first.locator(".nnbp-diagnosis").inner_text().startswith("equation (3), layer 1:")
+    for _ in range(L + 1):
+        back.click()
+    assert counter.inner_text() == "step 1 of %d" % (3 * L)
+    assert back.is_disabled()
+    first.screenshot(path=str(BUILD / "backprop_steps_start.png"))
 
-            def expect(values, mine=None):
-                shown = _shown(view, "nnbp-value")
-                assert sorted(shown) == sorted(values), shown
-                for key, want in values.items():
-                    assert float(shown[key]) == pytest.approx(want, rel=2e-3), (key, shown)
-                if mine is not None:
-                    got = _shown(view, "nnbp-mine")
-                    for key, want in mine.items():
-                        assert float(got[key].split()[-1]) == pytest.approx(want, rel=2e-3), got
+    def expect(values, mine=None):
+        shown = _shown(view, "nnbp-value")
+        assert sorted(shown) == sorted(values), shown
+        for key, want in values.items():
+            assert float(shown[key]) == pytest.approx(want, rel=2e-3), (key, shown)
+        if mine is not None:
+            got = _shown(view, "nnbp-mine")
+            for key, want in mine.items():
+                assert float(got[key].split()[-1]) == pytest.approx(want, rel=2e-3), got
 
-            # (1), layer 1 and 2: a^l at each neuron
-            for l in range(1, L + 1):
-                assert title.inner_text().startswith("(1) feedforward, layer %d" % l)
-                expect({"%d,%d" % (l, j): a[l][j, 0] for j in range(SIZES[l])})
-                forward.click()
-            # (2) at the output: delta^L, the student's equal to it
-            assert title.inner_text().startswith("(2) output error")
-            expect({"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])},
-                   {"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])})
-            assert not first.locator("text.nnbp-differs").count()
-            forward.click()
-            # (3) at layer 1: the first difference, marked, with the diagnosis
-            assert title.inner_text().startswith("(3) error one layer back: delta^1")
-            assert "first difference" in title.inner_text()
-            expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])},
-                   {"1,%d" % j: mine1[j, 0] for j in range(SIZES[1])})
-            assert first.locator("text.nnbp-mine.nnbp-differs").count() == SIZES[1]
-            assert first.locator(".nnbp-diagnosis").inner_text().startswith(
-                "equation (3), layer 1: your delta^1 equals (w^2)^T delta^2 without the factor "
-                "sigma'(z^1)")
-            first.screenshot(path=str(BUILD / "backprop_steps_first_difference.png"))
-            # Back returns to (2), where nothing differs; Forward to the end, then it stops
-            back.click()
-            assert title.inner_text().startswith("(2) output error")
-            assert first.locator(".nnbp-diagnosis").inner_text() == ""
-            for _ in range(3 * L):
-                if forward.is_disabled():
-                    break
-                forward.click()
-            assert counter.inner_text() == "step %d of %d" % (3 * L, 3 * L)
-            assert title.inner_text().startswith("(4), (5) gradients, layer 1")
-            expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])})
-            links = first.locator("path.nnbp-link.nnbp-differs")
-            assert links.count() == SIZES[1] * SIZES[0]
-            # nothing overflows the notebook at laptop width
-            box = first.locator("svg.nnbp-network").bounding_box()
-            panel = page.locator(".jp-NotebookPanel").bounding_box()
-            assert box["x"] + box["width"] <= panel["x"] + panel["width"], (box, panel)
+    # (1), layer 1 and 2: a^l at each neuron
+    for l in range(1, L + 1):
+        assert title.inner_text().startswith("(1) feedforward, layer %d" % l)
+        expect({"%d,%d" % (l, j): a[l][j, 0] for j in range(SIZES[l])})
+        forward.click()
+    # (2) at the output: delta^L, the student's equal to it
+    assert title.inner_text().startswith("(2) output error")
+    expect({"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])},
+           {"%d,%d" % (L, j): nabla_b[-1][j, 0] for j in range(SIZES[L])})
+    assert not first.locator("text.nnbp-differs").count()
+    forward.click()
+    # (3) at layer 1: the first difference, marked, with the diagnosis
+    assert title.inner_text().startswith("(3) error one layer back: delta^1")
+    assert "first difference" in title.inner_text()
+    expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])},
+           {"1,%d" % j: mine1[j, 0] for j in range(SIZES[1])})
+    assert first.locator("text.nnbp-mine.nnbp-differs").count() == SIZES[1]
+    assert first.locator(".nnbp-diagnosis").inner_text().startswith(
+        "equation (3), layer 1: your delta^1 equals (w^2)^T delta^2 without the factor "
+        "sigma'(z^1)")
+    first.screenshot(path=str(BUILD / "backprop_steps_first_difference.png"))
+    # Back returns to (2), where nothing differs; Forward to the end, then it stops
+    back.click()
+    assert title.inner_text().startswith("(2) output error")
+    assert first.locator(".nnbp-diagnosis").inner_text() == ""
+    for _ in range(3 * L):
+        if forward.is_disabled():
+            break
+        forward.click()
+    assert counter.inner_text() == "step %d of %d" % (3 * L, 3 * L)
+    assert title.inner_text().startswith("(4), (5) gradients, layer 1")
+    expect({"1,%d" % j: nabla_b[0][j, 0] for j in range(SIZES[1])})
+    links = first.locator("path.nnbp-link.nnbp-differs")
+    assert links.count() == SIZES[1] * SIZES[0]
+    # nothing overflows the notebook at laptop width
+    box = first.locator("svg.nnbp-network").bounding_box()
+    panel = page.locator(".jp-NotebookPanel").bounding_box()
+    assert box["x"] + box["width"] <= panel["x"] + panel["width"], (box, panel)
 
-            # the crashing backprop: the steps up to (3) at layer 1, where it crashed, open there
-            run_cell(page, 1)
-            page.wait_for_selector(".nnbp-view >> nth=1", timeout=120_000)
-            crashed = page.locator(".nnbp-view >> nth=1")
-            crashed.scroll_into_view_if_needed()
-            assert crashed.locator(".nnbp-counter").inner_text() == "step %d of %d" % (L + 2, L + 2)
-            assert crashed.locator(".nnbp-forward").is_disabled()
-            heading = crashed.locator(".nnbp-title").inner_text()
-            assert heading.startswith("(3) error one layer back: delta^1") and \
-                "your backprop stopped here" in heading
-            shown = crashed.locator(".nnbp-diagnosis").inner_text()
-            assert shown.startswith("equation (3), layer 1: your backprop raised ValueError: "
-                                    "shapes (2,3) and (2,1) not aligned"), shown
-            assert "(3) needs the transpose (w^2)^T delta^2: w^2 has shape (2, 3), delta^2 (2, 1)" \
-                in shown
-            assert "raised an exception" in crashed.locator(".nnbp-who").inner_text()
-            values = _shown(crashed.element_handle(), "nnbp-value")  # the reference delta^1
-            assert sorted(values) == ["1,%d" % j for j in range(SIZES[1])]
-            for j in range(SIZES[1]):
-                assert float(values["1,%d" % j]) == pytest.approx(nabla_b[0][j, 0], rel=2e-3)
-            assert not _shown(crashed.element_handle(), "nnbp-mine")  # nothing returned
-            crashed.locator(".nnbp-back").click()
-            assert crashed.locator(".nnbp-title").inner_text().startswith("(2) output error")
-            assert crashed.locator(".nnbp-diagnosis").inner_text() == ""
-            crashed.locator(".nnbp-forward").click()
-            crashed.screenshot(path=str(BUILD / "backprop_steps_crash.png"))
-            assert not errors, errors
-        finally:
-            browser.close()
+    # the crashing backprop: the steps up to (3) at layer 1, where it crashed, open there
+    run_cell(page, 1)
+    page.wait_for_selector(".nnbp-view >> nth=1", timeout=120_000)
+    crashed = page.locator(".nnbp-view >> nth=1")
+    crashed.scroll_into_view_if_needed()
+    assert crashed.locator(".nnbp-counter").inner_text() == "step %d of %d" % (L + 2, L + 2)
+    assert crashed.locator(".nnbp-forward").is_disabled()
+    heading = crashed.locator(".nnbp-title").inner_text()
+    assert heading.startswith("(3) error one layer back: delta^1") and \
+        "your backprop stopped here" in heading
+    shown = crashed.locator(".nnbp-diagnosis").inner_text()
+    assert shown.startswith("equation (3), layer 1: your backprop raised ValueError: "
+                            "shapes (2,3) and (2,1) not aligned"), shown
+    assert "(3) needs the transpose (w^2)^T delta^2: w^2 has shape (2, 3), delta^2 (2, 1)" \
+        in shown
+    assert "raised an exception" in crashed.locator(".nnbp-who").inner_text()
+    values = _shown(crashed.element_handle(), "nnbp-value")  # the reference delta^1
+    assert sorted(values) == ["1,%d" % j for j in range(SIZES[1])]
+    for j in range(SIZES[1]):
+        assert float(values["1,%d" % j]) == pytest.approx(nabla_b[0][j, 0], rel=2e-3)
+    assert not _shown(crashed.element_handle(), "nnbp-mine")  # nothing returned
+    crashed.locator(".nnbp-back").click()
+    assert crashed.locator(".nnbp-title").inner_text().startswith("(2) output error")
+    assert crashed.locator(".nnbp-diagnosis").inner_text() == ""
+    crashed.locator(".nnbp-forward").click()
+    crashed.screenshot(path=str(BUILD / "backprop_steps_crash.png"))
+    assert not errors, errors

@@ -6,7 +6,8 @@ the large map changes, that clicking a link opens a box whose value reaches the 
 back drawn), that a CSV file chosen in the browser is read (and a bad one explained), that the
 problem drop-down switches to a multi-class set drawn by class colour, and how many frames per
 second the page draws while playing (printed and written to build/browser/browser_fps.txt, not
-asserted).  Screenshots go to build/browser/.
+asserted).  Screenshots go to build/browser/.  Chromium is the ``chromium`` fixture of
+tests/conftest.py.
 
 The app notebook is written to a temporary folder by the test: the default playground, and the
 largest one "no limits" allows (7 features, 10 hidden layers of 32 neurons).
@@ -27,10 +28,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 BUILD = ROOT / "build" / "browser"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 APP = """\
 from nnlib.studies import toydata
 from nnlib.widgets.playground import Playground
@@ -166,119 +164,109 @@ class Surface:
         return (f1 - f0) / (t1 - t0), e1 - e0
 
 
-def test_playground_in_headless_chromium(tmp_path):
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing (install Debian's chromium: apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; .ci/run installs it, so in CI this is an error")
-        pytest.skip(message)
+def test_playground_in_headless_chromium(tmp_path, chromium):
     pytest.importorskip("voila")
     pytest.importorskip("anywidget")
-    sync_api = pytest.importorskip("playwright.sync_api")
 
-    with voila_server(_app_notebook(tmp_path)) as url, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1200})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(url, timeout=180_000, wait_until="domcontentloaded")
-            page.wait_for_selector(".nnpg-root >> nth=1", timeout=180_000)
-            page.wait_for_function("() => document.querySelectorAll('.nnpg-network').length == 2",
-                                   timeout=120_000)
-            pg = Surface(page, 0)
-            pg.root.scroll_into_view_if_needed()
-            assert pg.hook("sizes()") == [2, 4, 2, 1]
-            pg.root.screenshot(path=str(BUILD / "playground_start.png"))
+    with voila_server(_app_notebook(tmp_path)) as url:
+        page = chromium.new_page(viewport={"width": 1500, "height": 1200})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, timeout=180_000, wait_until="domcontentloaded")
+        page.wait_for_selector(".nnpg-root >> nth=1", timeout=180_000)
+        page.wait_for_function("() => document.querySelectorAll('.nnpg-network').length == 2",
+                               timeout=120_000)
+        pg = Surface(page, 0)
+        pg.root.scroll_into_view_if_needed()
+        assert pg.hook("sizes()") == [2, 4, 2, 1]
+        pg.root.screenshot(path=str(BUILD / "playground_start.png"))
 
-            # hover a neuron: the kernel sends its map, the large map shows it
-            before = pg.map_pixels()
-            frames = pg.frames()
-            where = pg.hook("neuron(1, 0)")
-            page.mouse.move(where["x"], where["y"])
-            page.wait_for_function("v => v.querySelector('.nnpg-map-label').innerText"
-                                   ".includes('layer 1, neuron 1')", arg=pg.view.element_handle(),
-                                   timeout=30_000)
-            pg.wait_frame_after(frames)
-            hovered = pg.map_pixels()
-            assert _changed(before, hovered)
-            page.mouse.move(5, 5)                          # off the network: the output again
-            page.wait_for_function("v => v.querySelector('.nnpg-map-label').innerText"
-                                   ".endsWith('output')", arg=pg.view.element_handle())
+        # hover a neuron: the kernel sends its map, the large map shows it
+        before = pg.map_pixels()
+        frames = pg.frames()
+        where = pg.hook("neuron(1, 0)")
+        page.mouse.move(where["x"], where["y"])
+        page.wait_for_function("v => v.querySelector('.nnpg-map-label').innerText"
+                               ".includes('layer 1, neuron 1')", arg=pg.view.element_handle(),
+                               timeout=30_000)
+        pg.wait_frame_after(frames)
+        hovered = pg.map_pixels()
+        assert _changed(before, hovered)
+        page.mouse.move(5, 5)                          # off the network: the output again
+        page.wait_for_function("v => v.querySelector('.nnpg-map-label').innerText"
+                               ".endsWith('output')", arg=pg.view.element_handle())
 
-            # hover a link: its weight; click it: type a new weight, the map redraws
-            where = pg.hook("link(0, 0, 0)")
-            page.mouse.move(where["x"], where["y"])
-            tip = pg.root.locator(".nnpg-tip")
-            tip.wait_for(state="visible")
-            w0 = pg.hook("weight(0, 0, 0)")
-            assert f"w = {w0:.3f}" in tip.inner_text()
-            before = pg.map_pixels()
-            page.mouse.click(where["x"], where["y"])
-            editor = pg.root.locator(".nnpg-edit")
-            editor.wait_for(state="visible")
-            editor.fill("4.5")
-            editor.press("Enter")
-            page.wait_for_function("v => v.__nnpg.weight(0, 0, 0) == 4.5",
-                                   arg=pg.view.element_handle(), timeout=30_000)
-            time.sleep(0.3)
-            assert _changed(before, pg.map_pixels())
+        # hover a link: its weight; click it: type a new weight, the map redraws
+        where = pg.hook("link(0, 0, 0)")
+        page.mouse.move(where["x"], where["y"])
+        tip = pg.root.locator(".nnpg-tip")
+        tip.wait_for(state="visible")
+        w0 = pg.hook("weight(0, 0, 0)")
+        assert f"w = {w0:.3f}" in tip.inner_text()
+        before = pg.map_pixels()
+        page.mouse.click(where["x"], where["y"])
+        editor = pg.root.locator(".nnpg-edit")
+        editor.wait_for(state="visible")
+        editor.fill("4.5")
+        editor.press("Enter")
+        page.wait_for_function("v => v.__nnpg.weight(0, 0, 0) == 4.5",
+                               arg=pg.view.element_handle(), timeout=30_000)
+        time.sleep(0.3)
+        assert _changed(before, pg.map_pixels())
 
-            # play: frames per second of the default network; the loss curve's hover
-            fps_default, epochs_default = pg.play_for(4.0)
-            assert epochs_default > 0
-            curve = pg.root.locator(".nnpg-loss-curve")
-            box = curve.bounding_box()
-            page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
-            page.wait_for_function("c => c.title.includes('epoch')",
-                                   arg=curve.element_handle())
-            assert "test loss" in curve.get_attribute("title")
+        # play: frames per second of the default network; the loss curve's hover
+        fps_default, epochs_default = pg.play_for(4.0)
+        assert epochs_default > 0
+        curve = pg.root.locator(".nnpg-loss-curve")
+        box = curve.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+        page.wait_for_function("c => c.title.includes('epoch')",
+                               arg=curve.element_handle())
+        assert "test loss" in curve.get_attribute("title")
 
-            # a bad CSV file: a message in the widget, nothing changes; then a good one
-            upload = pg.root.locator("button.nnpg-upload, .nnpg-upload button").first
-            status = pg.root.locator(".nnpg-upload-status")
-            epoch = pg.epoch()
-            choose_file(page, upload, "bad.csv", BAD_CSV)
-            page.wait_for_function("s => s.innerText.includes('was not loaded')",
-                                   arg=status.element_handle(), timeout=30_000)
-            assert "row 3" in status.inner_text() and "not a number" in status.inner_text()
-            assert pg.epoch() == epoch and pg.hook("sizes()") == [2, 4, 2, 1]
-            before = pg.map_pixels()
-            choose_file(page, upload, "mine.csv", GOOD_CSV)
-            page.wait_for_function("s => s.innerText.includes('loaded 120 points')",
-                                   arg=status.element_handle(), timeout=30_000)
-            assert pg.root.locator(".nnpg-dataset select").input_value() == "custom"
-            page.wait_for_function("v => v.__nnpg.frames() > 0", arg=pg.view.element_handle())
-            time.sleep(0.3)
-            assert pg.epoch() == 0 and _changed(before, pg.map_pixels())
+        # a bad CSV file: a message in the widget, nothing changes; then a good one
+        upload = pg.root.locator("button.nnpg-upload, .nnpg-upload button").first
+        status = pg.root.locator(".nnpg-upload-status")
+        epoch = pg.epoch()
+        choose_file(page, upload, "bad.csv", BAD_CSV)
+        page.wait_for_function("s => s.innerText.includes('was not loaded')",
+                               arg=status.element_handle(), timeout=30_000)
+        assert "row 3" in status.inner_text() and "not a number" in status.inner_text()
+        assert pg.epoch() == epoch and pg.hook("sizes()") == [2, 4, 2, 1]
+        before = pg.map_pixels()
+        choose_file(page, upload, "mine.csv", GOOD_CSV)
+        page.wait_for_function("s => s.innerText.includes('loaded 120 points')",
+                               arg=status.element_handle(), timeout=30_000)
+        assert pg.root.locator(".nnpg-dataset select").input_value() == "custom"
+        page.wait_for_function("v => v.__nnpg.frames() > 0", arg=pg.view.element_handle())
+        time.sleep(0.3)
+        assert pg.epoch() == 0 and _changed(before, pg.map_pixels())
 
-            # switch to a multi-class data set: softmax outputs, map by class, 3 x 3 matrix
-            pg.root.locator(".nnpg-dataset select").select_option("circle")
-            pg.root.locator(".nnpg-problem select").select_option("multi-class")
-            page.wait_for_function("v => v.__nnpg.sizes().slice(-1)[0] == 3",
-                                   arg=pg.view.element_handle(), timeout=30_000)
-            pg.play_for(1.5)
-            time.sleep(0.3)
-            assert pg.root.locator(".nnpg-confusion tr").count() == 4
-            rgb = pg.map_pixels()
-            green = (rgb[..., 1] > rgb[..., 0] + 0.15) & (rgb[..., 1] > rgb[..., 2] + 0.1)
-            assert green.mean() > 0.02                     # class 2 is drawn green
-            pg.root.screenshot(path=str(BUILD / "playground_multiclass.png"))
+        # switch to a multi-class data set: softmax outputs, map by class, 3 x 3 matrix
+        pg.root.locator(".nnpg-dataset select").select_option("circle")
+        pg.root.locator(".nnpg-problem select").select_option("multi-class")
+        page.wait_for_function("v => v.__nnpg.sizes().slice(-1)[0] == 3",
+                               arg=pg.view.element_handle(), timeout=30_000)
+        pg.play_for(1.5)
+        time.sleep(0.3)
+        assert pg.root.locator(".nnpg-confusion tr").count() == 4
+        rgb = pg.map_pixels()
+        green = (rgb[..., 1] > rgb[..., 0] + 0.15) & (rgb[..., 1] > rgb[..., 2] + 0.1)
+        assert green.mean() > 0.02                     # class 2 is drawn green
+        pg.root.screenshot(path=str(BUILD / "playground_multiclass.png"))
 
-            # the largest network: frames per second
-            big = Surface(page, 1)
-            big.root.scroll_into_view_if_needed()
-            assert big.hook("sizes()") == [7] + [32] * 10 + [1]
-            fps_big, epochs_big = big.play_for(4.0)
-            ms_default, ms_big = pg.hook("drawMs()"), big.hook("drawMs()")
-            big.root.screenshot(path=str(BUILD / "playground_largest.png"))
-            report = (f"frames per second drawn in headless Chromium while playing (cap 30): "
-                      f"default [2, 4, 2, 1]: {fps_default:.1f} ({epochs_default} epochs in 4 s);"
-                      f" largest [7, 32 x 10, 1]: {fps_big:.1f} ({epochs_big} epochs in 4 s); "
-                      f"drawing one frame takes the browser {ms_default:.1f} ms and "
-                      f"{ms_big:.1f} ms\n")
-            (BUILD / "browser_fps.txt").write_text(report)
-            print(report)
-            assert not errors, errors
-        finally:
-            browser.close()
+        # the largest network: frames per second
+        big = Surface(page, 1)
+        big.root.scroll_into_view_if_needed()
+        assert big.hook("sizes()") == [7] + [32] * 10 + [1]
+        fps_big, epochs_big = big.play_for(4.0)
+        ms_default, ms_big = pg.hook("drawMs()"), big.hook("drawMs()")
+        big.root.screenshot(path=str(BUILD / "playground_largest.png"))
+        report = (f"frames per second drawn in headless Chromium while playing (cap 30): "
+                  f"default [2, 4, 2, 1]: {fps_default:.1f} ({epochs_default} epochs in 4 s);"
+                  f" largest [7, 32 x 10, 1]: {fps_big:.1f} ({epochs_big} epochs in 4 s); "
+                  f"drawing one frame takes the browser {ms_default:.1f} ms and "
+                  f"{ms_big:.1f} ms\n")
+        (BUILD / "browser_fps.txt").write_text(report)
+        print(report)
+        assert not errors, errors

@@ -1,24 +1,21 @@
 """The playground in JupyterLab as a student sees it: a laptop screen (1280 x 800), the file browser
-open, notebook 01 opened from a lab started the way the README's ``make lab`` starts it (the flags
-are given here directly: the Makefile decides the folder; this test serves a temporary copy of
-``notebooks/`` so that nothing tracked is modified).
+open, notebook 01 opened from a lab started the way the README's ``make lab`` starts it (the
+``jupyter_lab`` fixture of tests/conftest.py: the Makefile decides the folder; this test serves a
+temporary copy of ``notebooks/`` so that nothing tracked is modified).
 
 It runs the cells up to the playground, then checks what a person would see: every control of the
 widget inside the widget and inside the window's notebook panel, no two controls overlapping, no
 label or button whose text is cut (``scrollWidth <= clientWidth``), the large map fully visible; it
 presses play (the first epoch shows "preparing" while the kernel compiles, then epochs count up),
 hovers a neuron (the large map follows), and loads a guided preset (its settings and commentary
-appear), checking the layout again after each step; the same at 1400 x 900.  Screenshots go to
-build/browser/lab_*.png.
+appear), checking the layout again after each step; then four hidden layers (the widest
+drawing): the drawing inside the visible part of the notebook, the status line on one line, and
+the tooltip of a link at the right edge flipped to the left of the pointer, whole, with its weight;
+the same at 1400 x 900.  Screenshots go to build/browser/lab_*.png.
 """
 
-import contextlib
 import json
-import os
 import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -26,12 +23,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 BUILD = ROOT / "build" / "browser"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 NOTEBOOK = "01_playground.ipynb"
-TOKEN = "browser-lab-test-token"
 
 # Every control of the playground whose box must be whole and apart from the others: the
 # ipywidgets (buttons, drop-downs, sliders with their readouts, checkboxes, text boxes) and the
@@ -89,55 +82,6 @@ LAYOUT_PROBLEMS = r"""
 """.replace("SELECTOR", json.dumps(CONTROLS))
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def lab_server(root_dir, home):
-    """JupyterLab as ``make lab`` starts it (127.0.0.1, token on), on ``root_dir``."""
-    port = _free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1", OPENBLAS_NUM_THREADS="1",
-               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}")
-    env.pop("JUPYTER_TOKEN", None)
-    BUILD.mkdir(parents=True, exist_ok=True)
-    log = open(BUILD / "lab.log", "wb")
-    cmd = [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--ServerApp.root_dir={root_dir}", "--no-browser", "--allow-root",
-           f"--IdentityProvider.token={TOKEN}",
-           f"--LabApp.user_settings_dir={home / 'settings'}",
-           f"--LabApp.workspaces_dir={home / 'workspaces'}"]
-    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        deadline = time.time() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with code {proc.returncode}; see "
-                                   f"{BUILD / 'lab.log'}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise RuntimeError("jupyter lab did not start listening within 90 s")
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=5)
-        log.close()
-
-
 def _cells_up_to_playground(path):
     """How many cells (from the first) to run so that the first playground is displayed."""
     cells = json.loads(Path(path).read_text())["cells"]
@@ -177,97 +121,151 @@ def _check_layout(page, root, what):
     assert not problems, f"{what}: " + "\n".join(problems)
 
 
-def test_playground_in_jupyterlab_at_laptop_width(tmp_path):
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing (install Debian's chromium: apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; .ci/run installs it, so in CI this is an error")
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
+BOX = "e => { const b = e.getBoundingClientRect(); return {left: b.left, right: b.right, " \
+      "top: b.top, bottom: b.bottom, scroll: e.scrollWidth, client: e.clientWidth}; }"
+# what the student can see of the notebook: its panel (which scrolls) cut by the window
+VISIBLE = ("r => { const p = r.closest('.jp-WindowedPanel-outer, .jp-NotebookPanel')"
+           ".getBoundingClientRect(); return {left: Math.max(p.left, 0), right: Math.min(p.right, "
+           "innerWidth), top: Math.max(p.top, 0), bottom: Math.min(p.bottom, innerHeight)}; }")
+
+
+def _inside(box, area, what):
+    assert (area["left"] - 1 <= box["left"] and box["right"] <= area["right"] + 1
+            and area["top"] - 1 <= box["top"] and box["bottom"] <= area["bottom"] + 1), \
+        f"{what} is not inside the visible part of the notebook: {box} vs {area}"
+
+
+def _check_drawing_and_tip(page, root, what):
+    """The network drawing whole and inside the visible notebook, the status line on one line,
+    and the tooltip of the link into the output from the last hidden layer (the drawing's right
+    edge): inside the visible notebook, whole, left of the pointer, showing the link's weight."""
+    view = root.locator(".nnpg-view")
+    canvas = root.locator("canvas.nnpg-network")
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    area = root.evaluate(VISIBLE)
+    drawing = canvas.evaluate(BOX)
+    _inside(drawing, area, f"{what}: the network drawing")
+    box = root.locator(".nnpg-diagram").evaluate(BOX)
+    assert box["scroll"] <= box["client"], f"{what}: the drawing is scrolled ({box})"
+    groups = root.locator(".nnpg-readout > span").evaluate_all(
+        "s => s.map(e => { const b = e.getBoundingClientRect(); return {top: b.top, bottom: "
+        "b.bottom, lines: e.getClientRects().length, text: e.innerText}; })")
+    assert len(groups) == 3 and all(g["lines"] == 1 for g in groups), groups
+    assert max(g["top"] for g in groups) < min(g["bottom"] for g in groups), \
+        f"{what}: the status line wraps: {groups}"
+    assert "Accuracy: test" in groups[2]["text"] and "training" in groups[2]["text"], groups
+    sizes = view.evaluate("v => v.__nnpg.sizes()")
+    last, i = len(sizes) - 2, sizes[-2] - 1
+    where = view.evaluate(f"v => v.__nnpg.link({last}, 0, {i})")
+    page.mouse.move(where["x"], where["y"])
+    tip = root.locator(".nnpg-tip")
+    tip.wait_for(state="visible")
+    weight = view.evaluate(f"v => v.__nnpg.weight({last}, 0, {i})")
+    assert f"w = {weight:.3f}" in tip.inner_text(), tip.inner_text()
+    box = tip.evaluate(BOX)
+    _inside(box, area, f"{what}: the link's tooltip")
+    assert box["scroll"] <= box["client"], f"{what}: the tooltip's text is cut ({box})"
+    if where["x"] + 12 + box["right"] - box["left"] > area["right"]:   # no room on the right
+        assert box["right"] <= where["x"], f"{what}: the tooltip is not left of the pointer " \
+                                           f"at the right edge ({box}, pointer {where})"
+    page.screenshot(path=str(BUILD / f"lab_{what}_tooltip.png"))
+    page.mouse.move(5, 5)
+    return drawing, box
+
+
+def test_playground_in_jupyterlab_at_laptop_width(tmp_path, chromium, jupyter_lab):
     folder = tmp_path / "notebooks"
     folder.mkdir()
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, folder / NOTEBOOK)
     n_cells = _cells_up_to_playground(folder / NOTEBOOK)
+    lab = jupyter_lab(folder)
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(lab.url(NOTEBOOK), timeout=120_000)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+    # the file browser is open (a student's default), at its usual width
+    browser_tab = page.locator(".jp-DirListing, #filebrowser").first
+    if not browser_tab.is_visible():
+        page.locator("[data-id='filebrowser']").first.click()
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    assert page.locator(".jp-DirListing").first.is_visible()
+    # the kernel is up and idle before the cells are run
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                           state="attached", timeout=120_000)
+    # read before running: the stored playground cell shows its picture, not VBox(...)
+    stored = page.locator(".jp-CodeCell", has_text="pg = Playground(seed=0)").first
+    stored.scroll_into_view_if_needed()
+    stored.locator(".jp-RenderedImage img").first.wait_for(timeout=30_000)
+    assert "VBox(children" not in stored.locator(".jp-OutputArea").inner_text()
+    no_news = page.locator(".jp-toast-button", has_text="No")
+    if no_news.count():
+        no_news.first.click()               # the "Jupyter news?" toast
+    root = _run_up_to_playground(page, n_cells)
+    page.wait_for_function("() => document.querySelector('.nnpg-network')", timeout=60_000)
+    root.scroll_into_view_if_needed()
+    # a live kernel shows the widget, not the still picture stored beside it
+    cell = root.locator("xpath=ancestor::div[contains(@class, 'jp-CodeCell')][1]")
+    assert cell.locator(".jp-RenderedImage").count() == 0
+    view = root.locator(".nnpg-view")
+    _check_layout(page, root, "1280_start")
 
-    with lab_server(folder, tmp_path) as url, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={TOKEN}", timeout=120_000)
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
-            # the file browser is open (a student's default), at its usual width
-            browser_tab = page.locator(".jp-DirListing, #filebrowser").first
-            if not browser_tab.is_visible():
-                page.locator("[data-id='filebrowser']").first.click()
-            page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
-            assert page.locator(".jp-DirListing").first.is_visible()
-            # the kernel is up and idle before the cells are run
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                   state="attached", timeout=120_000)
-            # read before running: the stored playground cell shows its picture, not VBox(...)
-            stored = page.locator(".jp-CodeCell", has_text="pg = Playground(seed=0)").first
-            stored.scroll_into_view_if_needed()
-            stored.locator(".jp-RenderedImage img").first.wait_for(timeout=30_000)
-            assert "VBox(children" not in stored.locator(".jp-OutputArea").inner_text()
-            no_news = page.locator(".jp-toast-button", has_text="No")
-            if no_news.count():
-                no_news.first.click()               # the "Jupyter news?" toast
-            root = _run_up_to_playground(page, n_cells)
-            page.wait_for_function("() => document.querySelector('.nnpg-network')", timeout=60_000)
-            root.scroll_into_view_if_needed()
-            # a live kernel shows the widget, not the still picture stored beside it
-            cell = root.locator("xpath=ancestor::div[contains(@class, 'jp-CodeCell')][1]")
-            assert cell.locator(".jp-RenderedImage").count() == 0
-            view = root.locator(".nnpg-view")
-            _check_layout(page, root, "1280_start")
+    # play: the label says it is preparing or playing at once, epochs follow
+    play = root.locator("button.nnpg-play").first
+    play.click()
+    page.wait_for_function("b => !b.innerText.trim().startsWith('play')",
+                           arg=play.element_handle(), timeout=5_000)
+    page.wait_for_function(
+        "r => parseInt(r.querySelector('.nnpg-epoch-value').innerText.replace(/,/g, '')) > 3",
+        arg=root.element_handle(), timeout=120_000)
+    _check_layout(page, root, "1280_playing")
+    play.click()
 
-            # play: the label says it is preparing or playing at once, epochs follow
-            play = root.locator("button.nnpg-play").first
-            play.click()
-            page.wait_for_function("b => !b.innerText.trim().startsWith('play')",
-                                   arg=play.element_handle(), timeout=5_000)
-            page.wait_for_function(
-                "r => parseInt(r.querySelector('.nnpg-epoch-value').innerText.replace(/,/g, '')) > 3",
-                arg=root.element_handle(), timeout=120_000)
-            _check_layout(page, root, "1280_playing")
-            play.click()
+    # hover a neuron: the large map shows it
+    where = view.evaluate("v => v.__nnpg.neuron(1, 0)")
+    page.mouse.move(where["x"], where["y"])
+    page.wait_for_function("v => v.querySelector('.nnpg-map-label').innerText"
+                           ".includes('layer 1, neuron 1')", arg=view.element_handle(),
+                           timeout=30_000)
+    page.mouse.move(5, 5)
 
-            # hover a neuron: the large map shows it
-            where = view.evaluate("v => v.__nnpg.neuron(1, 0)")
-            page.mouse.move(where["x"], where["y"])
-            page.wait_for_function("v => v.querySelector('.nnpg-map-label').innerText"
-                                   ".includes('layer 1, neuron 1')", arg=view.element_handle(),
-                                   timeout=30_000)
-            page.mouse.move(5, 5)
+    # a guided preset: its settings and commentary
+    presets = root.locator(".nnpg-presets select")
+    options = presets.locator("option").all_inner_texts()
+    assert len(options) >= 10, options
+    spiral = next(o for o in options if "spiral" in o.lower())
+    presets.select_option(label=spiral)
+    note = root.locator(".nnpg-preset-note")
+    page.wait_for_function("n => n.innerText.trim().length > 20",
+                           arg=note.element_handle(), timeout=30_000)
+    assert root.locator(".nnpg-dataset select").input_value() == "spiral"
+    _check_layout(page, root, "1280_preset")
 
-            # a guided preset: its settings and commentary
-            presets = root.locator(".nnpg-presets select")
-            options = presets.locator("option").all_inner_texts()
-            assert len(options) >= 10, options
-            spiral = next(o for o in options if "spiral" in o.lower())
-            presets.select_option(label=spiral)
-            note = root.locator(".nnpg-preset-note")
-            page.wait_for_function("n => n.innerText.trim().length > 20",
-                                   arg=note.element_handle(), timeout=30_000)
-            assert root.locator(".nnpg-dataset select").input_value() == "spiral"
-            _check_layout(page, root, "1280_preset")
+    # three hidden layers (a preset), then a fourth with the slider's arrow key, as a student
+    deep = next(o for o in options if "depth" in o.lower() or "deep" in o.lower())
+    presets.select_option(label=deep)
+    page.wait_for_timeout(500)
+    _check_layout(page, root, "1280_deep")
+    layers = view.evaluate("v => v.__nnpg.sizes().length") - 2
+    root.locator(".nnpg-layers .noUi-handle, .nnpg-layers [role='slider']").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"v => v.__nnpg.sizes().length == {layers + 3}",
+                           arg=view.element_handle(), timeout=30_000)
+    assert layers + 1 == 4
+    _check_layout(page, root, "1280_four_layers")
+    drawing, tip = _check_drawing_and_tip(page, root, "1280_four_layers")
+    print(f"1280 x 800, file browser open, four hidden layers: drawing x {drawing['left']:.0f}.."
+          f"{drawing['right']:.0f}, tooltip x {tip['left']:.0f}..{tip['right']:.0f}")
 
-            # the widest the controls get: three hidden layers
-            deep = next(o for o in options if "depth" in o.lower() or "deep" in o.lower())
-            presets.select_option(label=deep)
-            page.wait_for_timeout(500)
-            _check_layout(page, root, "1280_deep")
-
-            page.set_viewport_size({"width": 1400, "height": 900})
-            _check_layout(page, root, "1400_deep")
-            # 1280 px with the side bar closed: the notebook is wider, nothing may be cut either
-            page.set_viewport_size({"width": 1280, "height": 800})
-            page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser'], "
-                         "[data-id='filebrowser']").first.click()
-            page.wait_for_timeout(500)
-            _check_layout(page, root, "1280_sidebar_closed")
-            assert not errors, errors
-        finally:
-            browser.close()
+    page.set_viewport_size({"width": 1400, "height": 900})
+    _check_layout(page, root, "1400_four_layers")
+    _check_drawing_and_tip(page, root, "1400_four_layers")
+    # 1280 px with the side bar closed: the notebook is wider, nothing may be cut either
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser'], "
+                 "[data-id='filebrowser']").first.click()
+    page.wait_for_timeout(500)
+    _check_layout(page, root, "1280_sidebar_closed")
+    _check_drawing_and_tip(page, root, "1280_sidebar_closed")
+    assert not errors, errors

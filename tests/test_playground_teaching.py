@@ -104,6 +104,25 @@ def test_every_control_name_can_be_hidden_and_locked():
         assert all(w.layout.display == "none" for w in shown), name
 
 
+def test_what_is_hidden_hides_with_its_hint_and_title():
+    """Notebook 01's layout exercise hides the upload: its status and its CSV hint go with it;
+    a title goes when every control under it is hidden, and comes back with one of them."""
+    pg = Playground(hide=["presets", "upload", "regenerate", "stop_accuracy", "state"])
+    group = pg._groups["upload"]
+    assert group.layout.display == "none"
+    inside = [w for box in group.children for w in getattr(box, "children", (box,))]
+    assert pg.controls["upload"] in inside and pg._upload_w in inside
+    assert any("CSV: columns" in getattr(w, "value", "") for w in inside)
+    titles = {w.value: w for w, _ in pg._titles if hasattr(w, "value")}
+    assert titles["<b>Training</b>"].layout.display is None
+    pg = Playground(hide=["loss", "regularization", "reg_rate", "stop_accuracy"])
+    titles = {w.value: w for w, _ in pg._titles if hasattr(w, "value")}
+    assert titles["<b>Training</b>"].layout.display == "none"
+    assert titles["<b>Data</b>"].layout.display is None
+    pg.load_json(json.dumps(dict(json.loads(pg.to_json()), hide=["loss"])))
+    assert titles["<b>Training</b>"].layout.display is None
+
+
 def test_locked_problem_stays_locked_with_custom_data_rules():
     X = np.random.default_rng(0).normal(size=(40, 2))
     pg = Playground(data=(X, np.sign(X[:, 0])), lock=["loss"])

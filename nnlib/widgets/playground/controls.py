@@ -142,7 +142,9 @@ def build_layout(c, b, view, extras):
     training controls left; the network's controls and the drawing surface right (below the
     data column when the notebook is too narrow for both); save / load / export folded away
     below.  Returns the root box; ``extras["groups"]`` gets the boxes that ``hide`` hides with
-    their control (the features' row, the seed's row, ...)."""
+    their control (the features with their title, the upload button with its status and its
+    hint, ...), ``extras["titles"]`` the (title or column, control names) pairs hidden when
+    every control they stand for is."""
     lay = W.Layout
     top = _wrap([b["play"], b["step"], b["reset"], c["learning_rate"], c["momentum"],
                  c["activation"]])
@@ -150,14 +152,18 @@ def build_layout(c, b, view, extras):
     features = W.VBox([W.HTML("<b>Features</b> (network inputs)"),
                        _wrap(list(c["features"].values()), width="100%")],
                       layout=lay(width="100%"))
+    hint = W.HTML("<small>CSV: columns x1, x2, label (numbers or class names)</small>",
+                  layout=lay(max_width=COLUMN))
+    hint.add_class("nnpg-hint")
+    upload = W.VBox([_wrap([c["upload"], extras["upload_status"]]), hint],
+                    layout=lay(width="100%"))
+    upload.add_class("nnpg-upload-group")
+    data_title, training_title = W.HTML("<b>Data</b>"), W.HTML("<b>Training</b>")
     data_box = W.VBox([
-        W.HTML("<b>Data</b>"), c["problem"], c["dataset"], c["noise_percent"],
-        c["train_percent"], c["batch_size"], _wrap([c["seed"], b["regenerate"]]),
-        _wrap([c["upload"], extras["upload_status"]]),
-        W.HTML("<small>CSV: columns x1, x2, label (numbers or class names)</small>",
-               layout=lay(max_width=COLUMN)),
+        data_title, c["problem"], c["dataset"], c["noise_percent"],
+        c["train_percent"], c["batch_size"], _wrap([c["seed"], b["regenerate"]]), upload,
         features,
-        W.HTML("<b>Training</b>"), c["loss"], c["regularization"], c["reg_rate"],
+        training_title, c["loss"], c["regularization"], c["reg_rate"],
         c["stop_accuracy"]], layout=lay(width=COLUMN, flex="0 0 auto", overflow="visible"))
     data_box.add_class("nnpg-data-column")
     net_box = W.VBox([W.HTML("<b>Network</b>"), _wrap([c["layers"], c["no_limits"]]),
@@ -171,7 +177,13 @@ def build_layout(c, b, view, extras):
     root = W.VBox([top, presets, _wrap([data_box, net_box], width="100%", align_items="flex-start"),
                    state_box], layout=lay(width="100%", max_width="1320px"))
     root.add_class("nnpg-root")
-    extras["groups"] = {"features": features, "presets": presets, "state": state_box}
+    extras["groups"] = {"features": features, "presets": presets, "state": state_box,
+                        "upload": upload}
+    training = ("loss", "regularization", "reg_rate", "stop_accuracy")
+    data = ("problem", "dataset", "noise_percent", "train_percent", "batch_size", "seed",
+            "regenerate", "upload", "features")
+    extras["titles"] = [(data_title, data), (training_title, training),
+                        (data_box, data + training)]
     return root
 
 

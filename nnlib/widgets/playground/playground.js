@@ -32,16 +32,19 @@ function floatsOf(model, name, Type) {
   const b = bytesOf(model, name).slice();          // a copy: aligned for the typed array
   return new Type(b.buffer, 0, b.byteLength / Type.BYTES_PER_ELEMENT);
 }
-function makeCanvas(parent, cls, w, h) {
-  const c = document.createElement("canvas");
+function sizeCanvas(c, ctx, w, h) {     // (resizing clears the canvas and its transform)
   const dpr = window.devicePixelRatio || 1;
-  c.className = cls;
   c.width = Math.round(w * dpr);
   c.height = Math.round(h * dpr);
   c.style.width = `${w}px`;
   c.style.height = `${h}px`;
-  const ctx = c.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+}
+function makeCanvas(parent, cls, w, h) {
+  const c = document.createElement("canvas");
+  c.className = cls;
+  const ctx = c.getContext("2d");
+  sizeCanvas(c, ctx, w, h);
   parent.appendChild(c);
   return [c, ctx];
 }
@@ -54,11 +57,16 @@ function div(parent, cls, text) {
 }
 
 // ---------------------------------------------------------------- the network's geometry
-function geometry(sizes) {
+// ``room``: the width the notebook gives the drawing.  The columns are up to 95 px apart (the
+// whole drawing at most 600 px wide); in a narrower notebook (a laptop with the file browser
+// open) they move closer, down to a neuron's width plus 24 px, so that the drawing fits at its
+// full size, text included; only below that does its box scroll sideways (playground.css).
+function geometry(sizes, room = Infinity) {
   const maxN = Math.max(...sizes), cols = sizes.length, top = 30;
   const node = Math.max(8, Math.min(30, Math.floor(430 / maxN / 1.4)));
-  const dy = node * 1.4, left = 64;
-  const dx = Math.max(node + 24, Math.min(95, Math.floor((600 - left - node) / Math.max(cols - 1, 1))));
+  const dy = node * 1.4, left = 64, gaps = Math.max(cols - 1, 1);
+  const dx = Math.max(node + 24, Math.min(95, Math.floor((600 - left - node) / gaps),
+                                          Math.floor((room - left - node - 16) / gaps)));
   const g = { node, width: left + dx * (cols - 1) + node + 16, height: top + dy * maxN + 8,
               pos: [], links: [], offsets: [] };
   sizes.forEach((n, c) => {
@@ -85,6 +93,33 @@ function geometry(sizes) {
   }
   return g;
 }
+// the part of the window where something drawn inside ``el`` can be seen: the window cut by
+// every ancestor that clips what overflows it (JupyterLab's notebook panel, the widget boxes;
+// the body's overflow is the window's)
+function visibleArea(el) {
+  let l = 0, t = 0, r = window.innerWidth, b = window.innerHeight;
+  for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+    const s = getComputedStyle(e);
+    if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+    const box = e.getBoundingClientRect();
+    l = Math.max(l, box.left + e.clientLeft); r = Math.min(r, box.left + e.clientLeft + e.clientWidth);
+    t = Math.max(t, box.top + e.clientTop); b = Math.min(b, box.top + e.clientTop + e.clientHeight);
+  }
+  return { l, t, r, b };
+}
+// puts ``box`` (absolutely positioned in ``root``) beside the pointer and inside the visible area:
+// right of and below the pointer, or left of it / above it when there is no room there
+function placeNear(box, root, ev, gap = 12, pad = 4) {
+  const area = visibleArea(root), frame = root.getBoundingClientRect();
+  const w = box.offsetWidth, h = box.offsetHeight;
+  let x = ev.clientX + gap, y = ev.clientY + gap;
+  if (x + w > area.r - pad) x = ev.clientX - gap - w;
+  if (y + h > area.b - pad) y = ev.clientY - gap - h;
+  x = Math.max(area.l + pad, Math.min(x, area.r - pad - w));
+  y = Math.max(area.t + pad, Math.min(y, area.b - pad - h));
+  box.style.left = `${x - frame.left}px`;
+  box.style.top = `${y - frame.top}px`;
+}
 function segmentDistance(px, py, [ax, ay], [bx, by]) {
   const vx = bx - ax, vy = by - ay, len = vx * vx + vy * vy;
   const t = len ? Math.max(0, Math.min(1, ((px - ax) * vx + (py - ay) * vy) / len)) : 0;
@@ -97,6 +132,7 @@ function render({ model, el }) {
   const readout = div(root, "nnpg-readout");
   const row = div(root, "nnpg-row");
   const diagramBox = div(row, "nnpg-diagram");
+  const [canvas, ctx] = makeCanvas(diagramBox, "nnpg-network", 1, 1);   // sized by layout()
   const right = div(row, "nnpg-right");
   const mapLabel = div(right, "nnpg-map-label", "output");
   const [mapCanvas, mapCtx] = makeCanvas(right, "nnpg-heatmap", MAP_PX, MAP_PX);
@@ -112,26 +148,34 @@ function render({ model, el }) {
   const thumbCanvas = document.createElement("canvas");
   const thumbCtx = thumbCanvas.getContext("2d");
   const mapImage = new ImageData(MAP_PX, MAP_PX);
-  let g = null, canvas = null, ctx = null, sizesKey = "", params = new Float64Array(0);
+  let g = null, layoutKey = "", params = new Float64Array(0);
   let hover = null, hoverSent = "null", editing = null, frames = 0, drawMs = 0, pending = false, curveHover = null;
 
   const net = () => model.get("network") || {};
   const weight = (l, j, i) => params[g.offsets[l].w + j * net().sizes[l] + i];
   const bias = (l, j) => params[g.offsets[l].b + j];
 
+  // the drawing's room: the width of the widget's box in the notebook (0 before it is shown)
+  const room = () => el.clientWidth || Infinity;
   function layout() {
-    const sizes = net().sizes || [1];
-    if (sizes.join(",") === sizesKey) return;
-    sizesKey = sizes.join(",");
-    g = geometry(sizes);
-    hover = editing = null;                    // what the mouse pointed at is gone
+    const sizes = net().sizes || [1], width = room(), key = `${sizes}/${width}`;
+    if (key === layoutKey) return;
+    layoutKey = key;
+    g = geometry(sizes, width);
+    hover = editing = null;                    // what the mouse pointed at has moved
     editor.style.display = tip.style.display = "none";
-    diagramBox.textContent = "";
-    [canvas, ctx] = makeCanvas(diagramBox, "nnpg-network", g.width, g.height);
-    canvas.addEventListener("mousemove", onMove);
-    canvas.addEventListener("mouseleave", () => setHover(null));
-    canvas.addEventListener("click", onClick);
+    sizeCanvas(canvas, ctx, g.width, g.height);
   }
+  canvas.addEventListener("mousemove", onMove);
+  canvas.addEventListener("mouseleave", () => setHover(null));
+  canvas.addEventListener("click", onClick);
+  const resized = new ResizeObserver(() => {
+    if (g && `${net().sizes || [1]}/${room()}` !== layoutKey && !pending) {
+      pending = true;
+      requestAnimationFrame(draw);
+    }
+  });
+  resized.observe(el);
 
   // ------------------------------------------------------------ drawing
   // every neuron's small map in one image, one below the other (one putImageData per frame)
@@ -333,10 +377,12 @@ function render({ model, el }) {
   function drawReadout() {
     const r = model.get("readout") || {}, classify = net().problem !== "regression";
     const epoch = String(r.epoch || 0).padStart(7, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    const pct = (a) => (a === null || a === undefined ? "\u2013" : `${(100 * a).toFixed(1)} %`);
+    // three groups that never break inside (playground.css): one line in a laptop's notebook
     readout.innerHTML = `<span class="nnpg-epoch">Epoch <b class="nnpg-epoch-value">${epoch}</b></span>` +
-      ` Test loss <b>${fmt(r.test_loss)}</b> &nbsp; Training loss <b>${fmt(r.train_loss)}</b>` +
+      `<span class="nnpg-loss">Loss: test <b>${fmt(r.test_loss)}</b>, training <b>${fmt(r.train_loss)}</b></span>` +
       (classify && r.test_accuracy !== null && r.test_accuracy !== undefined ?
-        ` &nbsp; Test accuracy <b>${(100 * r.test_accuracy).toFixed(1)} %</b> &nbsp; Training accuracy <b>${(100 * r.train_accuracy).toFixed(1)} %</b>` : "");
+        `<span class="nnpg-accuracy">Accuracy: test <b>${pct(r.test_accuracy)}</b>, training <b>${pct(r.train_accuracy)}</b></span>` : "");
     message.textContent = r.message || "";
   }
 
@@ -391,27 +437,25 @@ function render({ model, el }) {
     }
     if (h && ev) {
       tip.textContent = describe(h);
+      const area = visibleArea(root);          // a long text wraps rather than leave the area
+      tip.style.maxWidth = `${Math.max(120, area.r - area.l - 8)}px`;
       tip.style.display = "block";
-      const box = root.getBoundingClientRect();
-      tip.style.left = `${ev.clientX - box.left + 12}px`;
-      tip.style.top = `${ev.clientY - box.top + 12}px`;
+      placeNear(tip, root, ev);
     } else tip.style.display = "none";
     canvas.style.cursor = h && h.kind !== "neuron" ? "pointer" : "default";
     if (!pending) { pending = true; requestAnimationFrame(draw); }
   }
-  function local(ev) {             // the canvas may be drawn narrower than its size (CSS max-width)
+  function local(ev) {             // canvas pixels (should a style ever scale the canvas)
     const b = canvas.getBoundingClientRect(), k = g.width / (b.width || g.width);
     return [(ev.clientX - b.left) * k, (ev.clientY - b.top) * k];
   }
-  function onMove(ev) { if (!editing) setHover(find(...local(ev)), ev); }
+  function onMove(ev) { if (g && !editing) setHover(find(...local(ev)), ev); }
   function onClick(ev) {
-    const h = find(...local(ev));
+    const h = g && find(...local(ev));
     if (!h || h.kind === "neuron") return;
     editing = h;
-    const box = root.getBoundingClientRect();
-    editor.style.left = `${ev.clientX - box.left}px`;
-    editor.style.top = `${ev.clientY - box.top}px`;
     editor.style.display = "block";
+    placeNear(editor, root, ev, 0);
     editor.value = (h.kind === "link" ? weight(h.link.l, h.link.j, h.link.i) : bias(h.c - 1, h.i)).toFixed(3);
     tip.style.display = "none";
     editor.focus();
@@ -461,7 +505,7 @@ function render({ model, el }) {
   model.on("change:frame", schedule);
   schedule();
   model.send({ type: "hover", neuron: null });
-  return () => model.off("change:frame", schedule);
+  return () => { model.off("change:frame", schedule); resized.disconnect(); };
 }
 
 export default { render };

@@ -39,7 +39,7 @@ def build_ui(pg):
               "upload_status": pg._upload_w, "speed_note": pg._speed_w,
               "preset_note": pg._preset_w}
     pg.widget = controls.build_layout(c, b, pg.view, extras)
-    pg._groups = extras["groups"]
+    pg._groups, pg._titles = extras["groups"], extras["titles"]
     pg._sync_widgets_from_state()
     handlers.connect(pg)
 
@@ -86,7 +86,8 @@ def sync_widgets_from_state(pg):
 
 
 def apply_hide_lock(pg):
-    """Hide the controls named in the state's ``hide``, freeze those in ``lock``."""
+    """Hide the controls named in the state's ``hide`` (each with its group: title, status,
+    hint), freeze those in ``lock``."""
     st, c, b = pg._state, pg.controls, pg.buttons
     hidden, locked = set(st["hide"]), set(st["lock"])
     for name in settings.CONTROL_NAMES:
@@ -105,3 +106,5 @@ def apply_hide_lock(pg):
                 w.layout.display = "none"
             elif name != "neurons":       # the neurons' sliders follow the layer count
                 w.layout.display = None
+    for title, names in pg._titles:       # a title (or column) goes with all its controls
+        title.layout.display = "none" if hidden.issuperset(names) else None
