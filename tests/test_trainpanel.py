@@ -372,6 +372,33 @@ def test_panel_shows_the_hint_of_a_run_at_chance(data):
     assert good["hint"] is None
 
 
+def test_one_unit_per_quantity_in_every_message(data):
+    """Accuracies (and chance) in percent everywhere, with one decimal; costs as numbers; the
+    chance of the learning curve is the chance of the hint (the commonest class's share)."""
+    from nnlib.core.training import saturated_at_chance
+    from nnlib.widgets.trainpanel import in_percent
+
+    net = Network([2, 2], seed=0)                  # every output at the sigmoid's bound 1
+    net.weights[0][:], net.biases[0][:] = 0.0, 100.0
+    cause = saturated_at_chance(net, np.zeros((4, 2)), np.eye(2)[[0, 1, 1, 1]])
+    said = in_percent("Training stopped in epoch 2: %s with eta = 3." % cause)
+    assert "(25.0 %) is at chance (75.0 %)" in said and "0.250" not in said
+    grew = "Training stopped in epoch 1: the cost grew from 0.25 at the start to 45.3."
+    assert in_percent(grew) == grew
+    panel = make_panel(data, activation="sigmoid", output="softmax/cross-entropy", eta=0.001,
+                       epochs=2)
+    counts = np.bincount(panel.y_test, minlength=N_LABELS)
+    assert panel.chance == pytest.approx(counts.max() / counts.sum())
+    panel.train()
+    chance = "%.1f %%" % (100 * panel.chance)
+    assert "chance " + chance in panel.curve.value
+    assert "gives " + chance in panel.status.value
+    text = re.sub(r"<[^>]+>", "", panel.status.value)
+    shares = re.findall(r"(?:accuracy|chance|gives)\D*?(\d+\.\d+)( %)?", text)
+    assert len(shares) >= 4 and all(unit for _, unit in shares), text
+    assert re.search(r"training cost \d\.\d+ ·", text), text
+
+
 def test_panel_carries_a_picture_for_notebooks_read_without_a_kernel(data):
     from PIL import Image
 
@@ -386,3 +413,20 @@ def test_panel_carries_a_picture_for_notebooks_read_without_a_kernel(data):
         assert img.size == (620, 190) and len(bundle["image/png"]) < 30_000
         blue = (np.abs(np.asarray(img).astype(int) - [31, 119, 180]).sum(axis=2) < 30).sum()
         assert (blue > 20) == trained                   # the test accuracy's line once trained
+
+
+def test_stored_notebooks_show_pictures_of_their_widgets():
+    """Every stored output of a playground or training panel (notebooks 01, 04, 06) carries the
+    picture of ``_repr_mimebundle_``, so a reader without a kernel sees it, not VBox(...) text."""
+    import json
+    from pathlib import Path
+
+    found = 0
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("data", {}).get("text/plain", ""))
+                if text.startswith("VBox(children"):
+                    found += 1
+                    assert "image/png" in output["data"], (path.name, "".join(cell["source"]))
+    assert found >= 5                         # three playgrounds (01), two panels (04, 06)

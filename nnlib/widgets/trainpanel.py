@@ -36,6 +36,7 @@ Design choices, and why:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import warnings
@@ -49,7 +50,8 @@ from .trainpanel_view import (ACTIVATION_CHOICES, ETA_RANGE, INIT_CHOICES, MAX_E
                               MAX_HIDDEN_LAYERS, MAX_MINI_BATCH, MAX_NEURONS, OUTPUT_CHOICES, RED,
                               PanelView, coloured)
 
-__all__ = ["TrainPanel", "OUTPUT_CHOICES", "ACTIVATION_CHOICES", "INIT_CHOICES", "failure_hint"]
+__all__ = ["TrainPanel", "OUTPUT_CHOICES", "ACTIVATION_CHOICES", "INIT_CHOICES", "failure_hint",
+           "in_percent"]
 
 #: A run "sits at chance" when its test accuracy is within this of the commonest class's share.
 CHANCE_MARGIN = 0.03
@@ -91,6 +93,18 @@ def failure_hint(history, chance):
                        "epochs; try η = %g." % (eta, len(acc), SAFE_ETA.get(key, 0.1)))
     return said + ("Try another learning rate (e.g. η = %g), the scaled initialisation, or "
                    "more epochs." % SAFE_ETA.get(key, 0.1))
+
+
+#: An accuracy (or chance) that SGD's sentences give as a fraction in brackets: "(0.078)".
+FRACTION = re.compile(r"\b(accuracy\b[^()]*|chance )\((\d*\.\d+)\)")
+
+
+def in_percent(sentence):
+    """SGD's sentence as the panel says it: every accuracy in percent, as everywhere else in the
+    panel ("the accuracy on the training data (0.078) is at chance (0.100)" -> "... (7.8 %) is
+    at chance (10.0 %)"); costs stay numbers."""
+    return FRACTION.sub(lambda m: "%s(%.1f %%)" % (m.group(1), 100 * float(m.group(2))),
+                        sentence)
 
 
 class TrainPanel(PanelView):
@@ -241,8 +255,7 @@ class TrainPanel(PanelView):
         net = Network(s["sizes"], seed=s["seed"], activation=s["activation"],
                       output=s["output"], cost=s["cost"], init=s["init"], dtype=np.float32)
         self.network = net
-        chance = float(np.bincount(self.y_test, minlength=self.n_labels).max()
-                       / max(len(self.y_test), 1))
+        chance = self.chance
         self.history = self._panel_history({"train_cost": [], "train_accuracy": [],
                                             "test_accuracy": [], "stop_reason": None,
                                             "stopped": None}, s, chance)
@@ -281,10 +294,11 @@ class TrainPanel(PanelView):
         elapsed = "%.1f s" % (time.perf_counter() - started)
         if history["diverged"]:
             self.progress.bar_style = "danger"
-            self.status.value = self._status_line(history, elapsed, history["stopped"], RED)
+            self.status.value = self._status_line(history, elapsed,
+                                                  in_percent(history["stopped"]), RED)
         elif history["stopped"]:
             self.progress.bar_style = "warning"
-            self.status.value = self._status_line(history, elapsed, history["stopped"])
+            self.status.value = self._status_line(history, elapsed, in_percent(history["stopped"]))
         elif history["hint"]:
             self.progress.bar_style = "warning"
             self.status.value = self._status_line(history, elapsed + ", done", history["hint"],

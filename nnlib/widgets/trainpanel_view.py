@@ -121,6 +121,14 @@ class PanelView:
 
     # ------------------------------------------------------------------ what the controls say
     @property
+    def chance(self):
+        """The test accuracy of always guessing the commonest class of the test subset (a
+        fraction): the chance level of the learning curve and of the hints, shown in percent
+        like every accuracy of the panel."""
+        return float(np.bincount(self.y_test, minlength=self.n_labels).max()
+                     / max(len(self.y_test), 1))
+
+    @property
     def hidden(self):
         """Neurons per hidden layer, as chosen by the sliders (only the visible ones count)."""
         return [s.value for s in self.neuron_sliders[:self.hidden_layers.value]]
@@ -255,12 +263,12 @@ class PanelView:
         ep = h["epoch"] if h else []
         percent = {k: [100 * a for a in h[k]] if h else [] for k in ("test_accuracy",
                                                                       "train_accuracy")}
-        chance = 100.0 / self.n_labels
+        chance = 100 * self.chance
         left = charts.line_chart_svg(
             "accuracy", "epoch", "accuracy (%)", epochs, [0, 25, 50, 75, 100],
             [("test_accuracy", "test", percent["test_accuracy"], BLUE, None),
              ("train_accuracy", "training", percent["train_accuracy"], ORANGE, "5,3")],
-            ep, reference=(chance, "chance %.0f %%" % chance))
+            ep, reference=(chance, "chance %.1f %%" % chance))
         costs = h["train_cost"] if h else []
         top = max(costs) if costs else 0.0
         right = charts.line_chart_svg(
