@@ -42,6 +42,10 @@ c.GenerateAssignment.preprocessors = nbval_markers.generate_assignment_preproces
 from grading.nbgrader_scores import AUTOGRADE_PREPROCESSORS  # noqa: E402
 
 c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+# ... and sanitises what students wrote (grading/sanitise.py, the last of that list).  The formgrader's page
+# and `nbgrader generate_feedback` render through an HTMLExporter built with this configuration: it
+# sanitises again, so that a notebook autograded before the sanitiser existed shows no student script either.
+c.HTMLExporter.preprocessors = ["grading.sanitise.SanitiseNotebook"]
 
 # `nbgrader validate` (the student's check) still runs the notebook top to bottom.  The longest cell
 # (notebook 04's measured study) takes about 80 s on a quiet 2-core machine; 600 s per cell leaves room for a loaded one, and a cell that

@@ -20,11 +20,13 @@ from traitlets import Unicode
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 # nbgrader's autograde steps, with ExternalScores in the place of Execute (nbgrader_config.py and
-# autograde.py use this list)
+# autograde.py use this list), and last, once SaveAutoGrades has compared the written answers with their
+# release checksums, SanitiseNotebook: the formgrader and the feedback show no student HTML or script
 AUTOGRADE_PREPROCESSORS = [
     "grading.nbgrader_scores.ExternalScores", "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput", "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata"]
+    "nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata",
+    "grading.sanitise.SanitiseNotebook"]
 NOT_GRADED = ("not graded: this notebook was not graded by the course's grader (make autograde), which "
               "runs every solution in a sandbox; plain `nbgrader autograde` gives no points")
 
