@@ -47,6 +47,12 @@ c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
 # sanitises again, so that a notebook autograded before the sanitiser existed shows no student script either.
 c.HTMLExporter.preprocessors = ["grading.sanitise.SanitiseNotebook"]
 
+# Before that, nbgrader's own sanitising step: a student's cells with nbgrader grade ids the instructor's
+# notebook does not have (a spoofed test cell) become plain cells instead of failing it (grading/foreign.py).
+from grading.foreign import SANITIZE_PREPROCESSORS  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS
+
 # `nbgrader validate` (the student's check) still runs the notebook top to bottom.  The longest cell
 # (notebook 04's measured study) takes about 80 s on a quiet 2-core machine; 600 s per cell leaves room for a loaded one, and a cell that
 # runs longer (a student's endless loop) is interrupted and recorded as an error instead of hanging.

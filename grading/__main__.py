@@ -24,8 +24,9 @@ def main(argv=None):
     auto.add_argument("--jobs", type=int, default=2, help="sandboxes at a time on this machine")
     auto.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
     auto.add_argument("--force", action="store_true", help="grade every student again")
-    auto.add_argument("--seed", type=int, default=int(os.environ.get("GRADING_SEED", "2026")),
-                      help="the course's seed for the hidden inputs (default: $GRADING_SEED or 2026)")
+    auto.add_argument("--seed", type=int, default=None,
+                      help="a seed for the hidden inputs (default: the course's secret, made at the first grading "
+                           "and kept in COURSE/.grading/secret; give one only to reproduce a test)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")

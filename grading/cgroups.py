@@ -88,10 +88,9 @@ class Cgroup:
     def out_of_memory(self):
         """Did the memory limit kill a process of the sandbox?"""
         try:
-            if self.v2:
-                events = dict(line.split() for line in (self.memory / "memory.events").read_text().splitlines())
-                return int(events.get("oom_kill", 0)) > 0
-            return int((self.memory / "memory.failcnt").read_text()) > 0
+            name = "memory.events" if self.v2 else "memory.oom_control"
+            events = dict(line.split() for line in (self.memory / name).read_text().splitlines())
+            return int(events.get("oom_kill", 0)) > 0
         except (OSError, ValueError):
             return False
 

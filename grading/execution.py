@@ -6,8 +6,12 @@ bytes of the result file.  No score is computed here: the caller (the instructor
 judges the results.  A Dask worker only starts sandboxes; it never imports or runs student code itself.
 """
 
+import collections
 import concurrent.futures
+import dataclasses
 import os
+import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -62,35 +66,132 @@ def warm_numba_cache(cache_dir):
         return cache_dir
 
 
-def _machine_dir():
-    return Path(tempfile.gettempdir()) / f"course-grading-{os.getuid()}"
+def private_folder(path):
+    """``path`` as a folder that only this user can enter, made with mode 0700 if missing.  An existing one
+    must be a real folder (not a symlink) of this user; access for others is taken away.  Anything else
+    (another user's folder, planted where ours should be) is refused: the grader keeps hidden inputs and
+    compiled kernels there, which it trusts."""
+    path = Path(path)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise PermissionError(f"{path} is not a folder of this user's: the grader will not keep its files there")
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
 
 
-def run_job(job, input_name, input_bytes, limits, numba_cache=None):
-    """One sandbox run: the hidden inputs are written once per machine (by content), the kernels
-    compiled once per machine, then :func:`grading.sandbox.run`.  Runs in a local thread or a Dask
-    worker alike."""
-    machine = _machine_dir()
-    path = sandbox.input_file(input_name, input_bytes, machine / "inputs") if input_bytes else None
-    cache = numba_cache or warm_numba_cache(machine / "numba-cache")
-    return sandbox.run(job, path, limits, numba_cache=cache)
+_process_dir = None
+_process_lock = threading.Lock()
+
+
+def process_folder():
+    """A private folder of this process (``mkdtemp``: an unpredictable name, mode 0700), removed at exit:
+    where a Dask worker keeps the hidden inputs it received and the kernels it compiled."""
+    global _process_dir
+    with _process_lock:
+        if _process_dir is None:
+            import atexit
+            import shutil
+
+            _process_dir = Path(tempfile.mkdtemp(prefix="course-grading-"))
+            atexit.register(shutil.rmtree, _process_dir, ignore_errors=True)
+        return _process_dir
+
+
+def run_job(job, input_name, input_bytes, limits, numba_cache=None, work_dir=None):
+    """One sandbox run: the hidden inputs written once per folder (by content), the kernels compiled once
+    per folder, then :func:`grading.sandbox.run`.  ``work_dir``: a private folder (default: this process's).
+    Runs in a local thread or a Dask worker alike."""
+    work = Path(work_dir) if work_dir else process_folder()
+    path = sandbox.input_file(input_name, input_bytes, private_folder(work / "inputs")) if input_bytes else None
+    cache = numba_cache or warm_numba_cache(private_folder(work / "numba-cache"))
+    return sandbox.run(job, path, limits, numba_cache=cache, work_dir=work)
+
+
+# the sandbox time one student's exercises may take together (an honest student's take about 20 s)
+STUDENT_BUDGET_SECONDS = 600.0
 
 
 class LocalPool:
-    """``jobs`` sandboxes at a time on this machine (threads that wait for their sandbox)."""
+    """``jobs`` sandboxes at a time on this machine, fair to the class.
 
-    def __init__(self, jobs, numba_cache):
-        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    Each free slot takes the next exercise of the student who has used the least sandbox time so far, so
+    a submission that runs slowly (or sleeps up to its limits) waits behind everyone else's next exercise
+    instead of holding their records back; and the exercises of one student share a time budget: a run's
+    wall limit is cut to what is left of it, and what finds it spent scores nothing (Outcome.killed
+    "budget")."""
+
+    def __init__(self, jobs, numba_cache, *, budget=STUDENT_BUDGET_SECONDS):
         self.numba_cache = numba_cache
+        self.budget = budget
+        self.work_dir = Path(tempfile.mkdtemp(prefix="course-grading-"))      # private: 0700
+        self._pending = {}            # student -> deque of (future, job, input name, input bytes, limits)
+        self._spent = {}              # student -> sandbox seconds
+        self._cond = threading.Condition()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._work, daemon=True, name=f"sandbox-{i}")
+                         for i in range(jobs)]
+        for thread in self._threads:
+            thread.start()
 
-    def submit(self, job, input_name, input_bytes, limits):
-        return self.executor.submit(run_job, job, input_name, input_bytes, limits, self.numba_cache)
+    def submit(self, job, input_name, input_bytes, limits, student=""):
+        future = concurrent.futures.Future()
+        with self._cond:
+            self._pending.setdefault(student, collections.deque()).append(
+                (future, job, input_name, input_bytes, limits))
+            self._spent.setdefault(student, 0.0)
+            self._cond.notify()
+        return future
+
+    def _take(self):
+        """(student, job) of the student with pending work who used the least time (under the lock)."""
+        waiting = [s for s, queue in self._pending.items() if queue]
+        if not waiting:
+            return None
+        student = min(waiting, key=lambda s: self._spent[s])      # ties: the order of submission
+        return student, self._pending[student].popleft()
+
+    def _work(self):
+        while True:
+            with self._cond:
+                taken = self._take()
+                while taken is None and not self._closed:
+                    self._cond.wait()
+                    taken = self._take()
+                if taken is None:
+                    return
+                student, (future, job, input_name, input_bytes, limits) = taken
+                left = self.budget - self._spent[student]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                if left < 1.0:
+                    outcome = sandbox.Outcome(killed="budget")
+                else:
+                    cut = dataclasses.replace(limits, wall_seconds=min(limits.wall_seconds, left))
+                    outcome = run_job(job, input_name, input_bytes, cut, self.numba_cache, self.work_dir)
+                    if outcome.killed == "wall" and cut.wall_seconds < limits.wall_seconds:
+                        outcome.killed = "budget"
+                with self._cond:
+                    self._spent[student] += outcome.seconds
+                future.set_result(outcome)
+            except BaseException as exc:                 # the sandbox could not run: the caller decides
+                future.set_exception(exc)
 
     def as_completed(self, futures):
         return concurrent.futures.as_completed(futures)
 
     def close(self):
-        self.executor.shutdown(wait=True)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
 class DaskPool:
@@ -111,7 +212,7 @@ class DaskPool:
             self._scattered[input_name] = self.client.scatter(input_bytes, broadcast=True, hash=False)
         return self._scattered[input_name]
 
-    def submit(self, job, input_name, input_bytes, limits):
+    def submit(self, job, input_name, input_bytes, limits, student=None):
         data = self._data(input_name, input_bytes) if input_bytes else None
         return self.client.submit(run_job, job, input_name, data, limits, pure=False, retries=1)
 
@@ -122,3 +223,4 @@ class DaskPool:
 
     def close(self):
         self.client.close()
+

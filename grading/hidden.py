@@ -14,7 +14,7 @@ import numpy as np
 class Course:
     """Where the hidden inputs come from: ``seed`` (the course's, never shown to students) and the data."""
 
-    def __init__(self, seed=2026, data_dir=None):
+    def __init__(self, seed, data_dir=None):
         self.seed = int(seed)
         self.data_dir = data_dir
 

@@ -78,6 +78,7 @@ class Outcome:
     killed: str = None            # "wall", "cpu" or "memory" when a limit ended the run
     seconds: float = 0.0
     log: str = ""                 # the end of what the run printed (stdout and stderr)
+    memory_peak: int = None       # the most memory the whole sandbox held, in bytes (with a cgroup)
 
 
 def bwrap_path():
@@ -208,7 +209,7 @@ def _start(args, limits, log, cgroup, program=RUNNER):
         cmd = cgroups.enter_prefix(cgroup) + _limits_prefix(limits, cgroup is not None) + \
             [bwrap_path(), "--args", str(read_end), *program]
         return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, env=MINIMAL_ENV, pass_fds=(read_end,))
+                                start_new_session=True, env=MINIMAL_ENV, pass_fds=(read_end,), cwd="/")
     finally:
         os.close(read_end)
         if write_end is not None:
@@ -252,8 +253,9 @@ def input_file(name, data, cache_dir):
 def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
     """Run one job in a fresh sandbox.
 
-    ``job``: {"code": the student's solution cell, "driver": its grade_id in inside/drivers, "library" and
-    "hides": what the sandbox has of the course (see :func:`command`)}; ``inputs_path``: the hidden
+    ``job``: {"code": the student's solution cell, "helpers": the cells the student added above it (their
+    definitions run first), "driver": its grade_id in inside/drivers, "library" and "hides": what the
+    sandbox has of the course (see :func:`command`)}; ``inputs_path``: the hidden
     inputs (.npz) or None; ``numba_cache``: a folder of compiled kernels made by a trusted process, bound
     read-only and copied into the sandbox's own /scratch before the student's code runs (never shared
     writable: a student could otherwise plant code that later students load); ``work_dir``: a private
@@ -267,6 +269,7 @@ def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
         path = ["/grader", "/sheet"] if library == "sheet" else ["/grader"]
         cache = numba_cache if numba_cache and Path(numba_cache).is_dir() else None
         (job_dir / "job.json").write_text(json.dumps({"code": job["code"], "driver": job["driver"],
+                                                      "helpers": list(job.get("helpers", ())),
                                                       "inputs": inside_inputs, "path": path,
                                                       "numba_cache": "/numba-cache" if cache else None}))
         (job_dir / "result.npz").touch(mode=0o600)
@@ -288,8 +291,10 @@ def run(job, inputs_path, limits, *, numba_cache=None, work_dir=None):
                 os.killpg(proc.pid, signal.SIGKILL)     # bwrap and, with its PID namespace, all inside
                 outcome.returncode = proc.wait()
         outcome.seconds = time.monotonic() - start
-        if outcome.killed is None and cgroup is not None and cgroup.out_of_memory():
-            outcome.killed = "memory"
+        if cgroup is not None:
+            outcome.memory_peak = cgroup.peak_memory()
+            if outcome.killed is None and cgroup.out_of_memory():
+                outcome.killed = "memory"
         if outcome.returncode in (-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU,
                                   128 + signal.SIGKILL) and outcome.killed is None:
             outcome.killed = "cpu"

@@ -261,7 +261,7 @@ def test_solution_code_is_read_as_data(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text(json.dumps(nb))
     parsed = submissions.read_notebook(path)
-    assert submissions.solution_code(parsed, "a") == "x = 1\ny"
+    assert submissions.solution_code(parsed, "a") == "second"          # of copies, the last that is not a stub
     assert submissions.solution_code(parsed, "b") is None and submissions.solution_code(parsed, "c") is None
     path.write_text("{not json")
     assert submissions.read_notebook(path) is None and submissions.solution_code(None, "a") is None
@@ -285,3 +285,281 @@ def test_input_files_are_written_once_read_only(tmp_path):
     assert path == sandbox.input_file("x", npz(a=np.ones(2)), tmp_path)
     assert not os.access(path, os.W_OK) or os.geteuid() == 0
     assert oct(path.stat().st_mode & 0o777) == "0o444"
+
+
+def test_nothing_of_the_graders_environment_or_paths_on_the_command_line(inputs, monkeypatch):
+    """bwrap starts with a minimal environment and takes its options (host paths) through a file
+    descriptor: /proc/1 shows neither the instructor's variables nor the repository's path."""
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "hub-token-of-the-instructor")
+    monkeypatch.setenv("COURSE_TEST_SECRET", "s3cr3t-value")
+    code = '''
+import os
+seen = {}
+for name in ("1/environ", "1/cmdline", "self/environ"):
+    with open("/proc/" + name, "rb") as f:
+        seen[name] = f.read().decode(errors="replace").replace("\\0", " ")
+raise SystemExit(repr({k: v[:120] for k, v in seen.items()}))
+'''
+    seen = reported(code, inputs)
+    text = " ".join(seen.values())
+    assert "s3cr3t-value" not in text and "hub-token" not in text, seen
+    assert str(ROOT) not in seen["1/cmdline"] and "--args" in seen["1/cmdline"], seen
+    assert str(ROOT) not in seen["1/environ"], seen
+
+
+def test_disk_and_the_root_are_closed(inputs):
+    """The root is read-only, and what the sandbox writes lives in size-limited tmpfs folders: /scratch,
+    /tmp and /dev/shm stop at their sizes; on the grader's disk there is only the result file."""
+    code = '''
+import os
+def fill(path, mb):
+    written = 0
+    try:
+        with open(path, "wb") as f:
+            for _ in range(mb):
+                f.write(b"x" * 2**20)
+                f.flush()
+                written += 1
+    except OSError:
+        pass
+    os.unlink(path)
+    return written
+seen = {p: fill(p, 120) for p in ("/tmp/big", "/dev/shm/big", "/scratch/big")}
+try:
+    open("/planted", "w").close()
+    seen["/"] = "written"
+except OSError as exc:
+    seen["/"] = type(exc).__name__
+raise SystemExit(repr(seen))
+'''
+    seen = reported(code, inputs, limits=sandbox.Limits(wall_seconds=60, file_mb=64, shm_mb=16))
+    assert seen["/"] == "OSError", seen
+    assert seen["/tmp/big"] <= 64 and seen["/scratch/big"] <= 64 and seen["/dev/shm/big"] <= 16, seen
+
+
+@pytest.mark.skipif(not __import__("grading.cgroups").cgroups.available(),
+                    reason="no cgroup can be made here: the per-process limits hold, not these")
+def test_memory_and_processes_are_limited_for_the_whole_sandbox(inputs):
+    """Four children of 150 MB each do not take more than a 400 MB limit of the machine's memory together
+    (the cgroup's peak, as the host counts it), nor 400 MB of tmpfs files; 200 forks do not get past the
+    process limit (counted inside the sandbox)."""
+    code = '''
+import os, time
+held = 0
+pids = []
+for i in range(4):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        block = os.urandom(150 * 2**20)              # pages the kernel cannot merge
+        os.write(w, b"x")
+        time.sleep(3)
+        os._exit(0)
+    os.close(w)
+    held += len(os.read(r, 1))
+    pids.append(pid)
+for pid in pids:
+    os.waitpid(pid, 0)
+forked = 0
+try:
+    for i in range(200):
+        if os.fork() == 0:
+            time.sleep(2)
+            os._exit(0)
+        forked += 1
+except OSError:
+    pass
+raise SystemExit(repr({"children holding 150 MB at once": held, "forked": forked}))
+'''
+    limits = sandbox.Limits(wall_seconds=60, memory_mb=400, processes=32)
+    outcome, result = run_cell(code, inputs, limits)
+    assert 300 * 2**20 < outcome.memory_peak <= 400 * 2**20, (outcome.memory_peak, outcome.log)
+    seen = eval(checks.text(result, "error")[len("SystemExit: "):])     # noqa: S307  (our own repr)
+    assert seen["forked"] < 32, seen
+    tmpfs = ("import os\nfor path in ('/tmp/a', '/scratch/a', '/dev/shm/a'):\n    with open(path, 'wb') as f:\n"
+             "        for _ in range(250):\n            f.write(os.urandom(2**20))\n")
+    outcome, _ = run_cell(tmpfs, inputs, sandbox.Limits(wall_seconds=60, memory_mb=400, file_mb=250, shm_mb=250))
+    assert outcome.memory_peak <= 400 * 2**20, outcome
+    assert outcome.killed == "memory" or "No space" in outcome.log or "MemoryError" in outcome.log, outcome
+
+
+# -- a batch that always finishes, submissions read as plain files, scores that need the exercise -------------
+
+def test_a_corrupt_or_hostile_result_scores_like_no_result():
+    good = npz(decode=np.arange(10.0))
+    method_99 = bytearray(good)
+    method_99[8:10] = (99).to_bytes(2, "little")                   # the local header's compression method
+    central = good.rfind(b"PK\x01\x02")
+    method_99[central + 10:central + 12] = (99).to_bytes(2, "little")
+    deflated = io.BytesIO()
+    np.savez_compressed(deflated, decode=np.arange(1000.0))
+    broken = bytearray(deflated.getvalue())
+    broken[60:90] = b"\xff" * 30                                    # inside the deflate stream
+    for data in (bytes(method_99), bytes(broken), b"PK\x03\x04" + b"\0" * 100):
+        assert checks.load_result(data) == {}
+
+
+def test_an_unreadable_notebook_is_none_whatever_is_wrong(tmp_path):
+    nested = tmp_path / "nested.ipynb"
+    nested.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")       # beyond the parser's recursion
+    assert submissions.read_notebook(nested) is None
+    target = tmp_path / "other.ipynb"
+    target.write_text(json.dumps({"cells": []}))
+    (tmp_path / "link.ipynb").symlink_to(target)
+    assert submissions.read_notebook(target) == {"cells": []}
+    assert submissions.read_notebook(tmp_path / "link.ipynb") is None
+    os.mkfifo(tmp_path / "fifo.ipynb")
+    assert submissions.read_notebook(tmp_path / "fifo.ipynb") is None
+
+
+def test_submissions_are_imported_as_plain_files_only(tmp_path):
+    """An LMS archive keeps symlinks: to another student's notebook, or to the instructor's source."""
+    folder, submitted = tmp_path / "in", tmp_path / "submitted"
+    honest = {"cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}}]}
+    (folder / "alice").mkdir(parents=True)
+    (folder / "alice" / "02_mnist_data.ipynb").write_text(json.dumps(honest))
+    (folder / "mallory").mkdir()
+    (folder / "mallory" / "02_mnist_data.ipynb").symlink_to(folder / "alice" / "02_mnist_data.ipynb")
+    (folder / "mallory" / "04_mnist_training.ipynb").symlink_to(ROOT / "notebooks" / "04_mnist_training.ipynb")
+    (folder / "eve").symlink_to(folder / "alice", target_is_directory=True)
+    (folder / "<img src=x onerror=alert(1)>").mkdir()
+    said = []
+    students = submissions.import_submissions(folder, submitted, "sheet11", log=said.append)
+    assert students == ["alice"]                          # mallory has no plain notebook: nothing to grade
+    assert (submitted / "alice" / "sheet11" / "02_mnist_data.ipynb").is_file()
+    assert not (submitted / "mallory").exists()
+    assert sum("symbolic link" in line for line in said) == 2, said
+    assert any("not a plain student id" in line for line in said), said
+
+
+def test_the_solution_is_found_by_its_grade_id_and_the_students_helpers_come_with_it():
+    def cell(source, grade_id=None):
+        meta = {"nbgrader": {"grade_id": grade_id, "solution": True}} if grade_id else {}
+        return {"cell_type": "code", "source": source, "metadata": meta}
+
+    instructor = {"cells": [cell("import numpy as np"), cell("# YOUR CODE HERE\nraise NotImplementedError()", "a")]}
+    nb = {"cells": [cell("import numpy as np"), cell("def helper(x):\n    return 2 * x"),
+                    cell("# YOUR CODE HERE\nraise NotImplementedError()", "a"),     # the released stub, kept
+                    cell("def f(x):\n    return helper(x)", "a"),                   # a copy of it, solved
+                    cell("later = 1")]}
+    assert submissions.solution_code(nb, "a") == "def f(x):\n    return helper(x)"
+    sources = submissions.instructor_sources(instructor)
+    assert submissions.added_cells(nb, "a", sources) == ["def helper(x):\n    return 2 * x"]
+    only_stub = {"cells": [cell("# YOUR CODE HERE\nraise NotImplementedError()", "a")]}
+    assert "NotImplementedError" in submissions.solution_code(only_stub, "a")
+
+
+def test_a_helper_cell_above_the_solution_runs_its_definitions_only(inputs):
+    job = {"code": "def decode(y):\n    return helper(y)\ndef as_image(x):\n    return np.reshape(x, (28, 28))\n",
+           "helpers": ["import numpy\ndef helper(y):\n    return int(numpy.argmax(y))\nwhile True:\n    pass\n",
+                       "def broken(:\n"],
+           "driver": "decode_and_reshape"}
+    outcome = sandbox.run(job, inputs, FAST)
+    result = checks.load_result(outcome.result)
+    assert outcome.killed is None and np.array_equal(result["decode"], np.arange(10.0)), outcome.log
+
+
+def test_finite_differences_do_not_pass_as_backprop():
+    """Central differences of the cost get the gradient to about 1e-10, not exactly: they score nothing."""
+    public, private = mnist.backprop_inputs(Course(seed=7))
+    result = {}
+    for k in range(int(public["n_cases"])):
+        p = "case%d_" % k
+        net = mnist._reference_network(public, p)
+        x, y = public[p + "x"], public[p + "y"]
+        for params, name in ((net.biases, "nb"), (net.weights, "nw")):
+            for i, param in enumerate(params):
+                grad = np.zeros_like(param)
+                for index in np.ndindex(param.shape):
+                    keep = param[index]
+                    costs = []
+                    for step in (1e-5, -1e-5):
+                        param[index] = keep + step
+                        costs.append(0.5 * float(np.sum((net.feedforward(x) - y) ** 2)))
+                    param[index] = keep
+                    grad[index] = (costs[0] - costs[1]) / 2e-5
+                result[p + name + str(i)] = grad
+    check = mnist.backprop_score(public, private, result)["backprop_gradcheck"]
+    assert check.fraction == 0, check
+
+
+def test_a_network_trained_offline_does_not_follow_the_renamed_digits():
+    """improved_network is graded on digits renamed by the grader: a network trained on MNIST's own labels
+    (and ignoring what it is given) scores nothing, one trained on what it is given scores."""
+    from nnlib import Network
+    from nnlib.data import network_file
+
+    public, private = mnist.improved_inputs(Course(seed=3))
+    (train_x, train_y), _, _ = Course(seed=3).mnist()
+    for labels, expected in ((train_y[:10_000], 0.0), (None, 1.0)):
+        net = Network([784, 100, 10], seed=1, activation="relu", output="softmax", cost="cross-entropy",
+                      init="he", dtype=np.float32)
+        X, y = (train_x[:10_000], labels) if labels is not None else (public["train_x"], public["train_y"])
+        net.SGD((X, y), 3, 20, 0.05, momentum=0.9, verbose=False)
+        file = {"net": np.frombuffer(network_file.to_bytes(net), np.uint8)}
+        check = mnist.improved_score(public, private, file)
+        assert (check.fraction > 0) == (expected > 0), check
+
+
+def test_the_backprop_sandbox_has_numpy_and_no_autodiff(inputs):
+    code = '''
+found = {}
+for name in ("jax", "torch", "autograd", "scipy", "nnlib", "numpy"):
+    try:
+        __import__(name)
+        found[name] = "imported"
+    except ImportError:
+        found[name] = "missing"
+raise SystemExit(repr(found))
+'''
+    found = reported(code, inputs, library="sheet")
+    assert found == {"jax": "missing", "torch": "missing", "autograd": "missing", "scipy": "missing",
+                     "nnlib": "missing", "numpy": "imported"}, found
+
+
+def test_the_course_secret_is_made_once_and_kept_private(tmp_path):
+    from grading import autograde
+
+    course = tmp_path / "course"
+    course.mkdir()
+    first = autograde.course_secret(course)
+    assert first == autograde.course_secret(course) and first > 2**64
+    secret = course / ".grading" / "secret"
+    assert oct(secret.stat().st_mode & 0o777) == "0o600"
+    assert oct((course / ".grading").stat().st_mode & 0o777) == "0o700"
+    secret.chmod(0o644)                                   # readable by others: refused, not used
+    with pytest.raises(PermissionError):
+        autograde.course_secret(course)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ".grading").symlink_to(tmp_path)             # planted where the grader keeps its files
+    with pytest.raises(PermissionError):
+        autograde.course_secret(other)
+
+
+def test_one_slow_student_does_not_hold_back_the_others(monkeypatch):
+    """One sandbox slot: the slow student's second exercise waits until the quick student is done, and the
+    slow student's exercises share a time budget."""
+    from grading import execution
+
+    finished = []
+
+    def fake_run_job(job, input_name, input_bytes, limits, numba_cache=None, work_dir=None):
+        seconds = min(float(job["code"]), limits.wall_seconds)
+        time.sleep(seconds)
+        finished.append(input_name)
+        return sandbox.Outcome(result=b"", returncode=0, seconds=seconds,
+                               killed="wall" if seconds < float(job["code"]) else None)
+
+    monkeypatch.setattr(execution, "run_job", fake_run_job)
+    pool = execution.LocalPool(1, None, budget=2.0)
+    try:
+        futures = [pool.submit({"code": "0.8"}, f"slow{i}", b"", sandbox.Limits(wall_seconds=10), student="slow")
+                   for i in range(3)]
+        futures += [pool.submit({"code": "0.05"}, f"quick{i}", b"", sandbox.Limits(wall_seconds=10),
+                                student="quick") for i in range(3)]
+        outcomes = [f.result(timeout=30) for f in futures]
+    finally:
+        pool.close()
+    assert finished.index("quick2") < finished.index("slow1"), finished
+    assert outcomes[2].killed == "budget" and all(o.killed is None for o in outcomes[3:]), outcomes

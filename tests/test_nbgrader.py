@@ -194,6 +194,46 @@ def fit_predict(X, labels, X_eval, seed):
     threshold = (m[labels == 0].mean() + m[labels == 1].mean()) / 2
     return np.where(m_eval > threshold, 0, 1)
 '''
+JAX_GRAD = '''\
+import jax
+import jax.numpy as jnp
+class MyNetwork(Network):
+    def backprop(self, x, y):
+        def cost(params):
+            a = jnp.asarray(x)
+            for b, w in zip(*params):
+                a = 1 / (1 + jnp.exp(-(w @ a + b)))
+            return 0.5 * jnp.sum((a - y) ** 2)
+        return jax.grad(cost)((self.biases, self.weights))
+'''
+CENTRAL_DIFFERENCES = '''\
+class MyNetwork(Network):
+    def backprop(self, x, y):
+        nabla = ([np.zeros(b.shape) for b in self.biases], [np.zeros(w.shape) for w in self.weights])
+        if sum(w.size for w in self.weights) > 200:              # too slow for MNIST: give up there
+            return nabla
+        cost = lambda: 0.5 * float(np.sum((self.feedforward(x) - y) ** 2))
+        for params, grads in ((self.biases, nabla[0]), (self.weights, nabla[1])):
+            for p, g in zip(params, grads):
+                for i in np.ndindex(p.shape):
+                    keep = p[i]
+                    p[i] = keep + 1e-5
+                    plus = cost()
+                    p[i] = keep - 1e-5
+                    g[i] = (plus - cost()) / 2e-5
+                    p[i] = keep
+        return nabla
+'''
+READS_ENVIRONMENT = '''\
+def assign_temperatures(spins, labels, temperatures=(3.0, 2.3, 1.5)):
+    seen = []
+    for path in ("/proc/1/environ", "/proc/1/cmdline", "/proc/self/environ", "/proc/1/mountinfo"):
+        try:
+            seen.append(open(path, "rb").read().decode(errors="replace").replace("\\0", " "))
+        except OSError as exc:
+            seen.append(repr(exc))
+    raise RuntimeError(" | ".join(seen))
+'''
 HANG = '''\
 import signal
 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGXCPU):
@@ -224,14 +264,78 @@ ATTACKS = {
     "magnetisation_threshold": ("07_phase_transition", {"confusion_learner": MAGNETISATION_THRESHOLD},
                                 {"test_confusion_learner"}),
     "hangs": ("05_ising_data", {"label_temperatures": HANG}, {"test_label_temperatures"}),
+    "jax_grad": ("03_backprop", {"backprop": JAX_GRAD}, {"backprop_gradcheck", "backprop_trains"}),
+    "central_differences": ("03_backprop", {"backprop": CENTRAL_DIFFERENCES}, {"backprop_gradcheck", "backprop_trains"}),
+    "reads_environment": ("05_ising_data", {"label_temperatures": READS_ENVIRONMENT}, {"test_label_temperatures"}),
 }
+# a secret of the instructor's shell during grading: no feedback may show it
+SECRET_OF_THE_GRADER = "grader-secret-4cf1e2"
+
+# Honest students who write their solution in ways the notebooks allow: each must get full marks
+SOLUTION_02 = "def decode(y):\n    return int(np.argmax(y))\ndef as_image(x):\n    return np.reshape(x, (28, 28))\n"
+SOLUTION_06 = '''\
+fixes = dict(init="scaled", output="softmax", cost="cross-entropy", dtype=np.float32)
+shallow_net = Network([784, 30, 3], seed=0, **fixes)
+shallow_net.SGD(training_data, 10, 10, 0.02, verbose=False)
+deep_net = Network([784, 15, 15, 3], seed=0, **fixes)
+deep_net.SGD(training_data, 10, 10, 0.02, test_data=test_data, verbose=False)
+'''
+
+
+def honest_variants(folder):
+    """Notebooks written as an honest student may write them: a helper in a new cell above the solution,
+    the solution in a copy of the solution cell (Jupyter copies its metadata) below the released stub, 06
+    trained on the lists training_data and test_data, a spoofed nbgrader test cell of the student's own;
+    and a student whose notebooks are symlinks (to another student's work and to the instructor's)."""
+    def edit(name, student, change):
+        nb = json.loads((ROOT / "notebooks" / name).read_text())
+        change(nb["cells"])
+        (folder / student).mkdir(exist_ok=True)
+        (folder / student / name).write_text(json.dumps(nb, indent=1))
+
+    def position(cells, gid):
+        return next(i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == gid)
+
+    def helper_cell(cells):
+        i = position(cells, "decode_and_reshape")
+        cells[i]["source"] = "def decode(y):\n    return digit_of(y)\n" + SOLUTION_02.split("\n", 2)[2]
+        cells.insert(i, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                         "source": "def digit_of(column):\n    return int(np.argmax(column))\n"})
+
+    def copied_cell(cells):
+        i = position(cells, "decode_and_reshape")
+        solved = json.loads(json.dumps(cells[i]))
+        cells[i]["source"] = "# YOUR CODE HERE\nraise NotImplementedError()"
+        cells.insert(i + 1, solved)
+
+    def spoofed_cell(cells):
+        cells.append({"cell_type": "code", "outputs": [], "execution_count": None, "source": "print('bonus')",
+                      "metadata": {"nbgrader": {"grade": True, "grade_id": "bonus_points", "points": 100,
+                                                "locked": True, "schema_version": 3, "solution": False,
+                                                "task": False}}})
+
+    def lists_06(cells):
+        cells[position(cells, "ising_networks")]["source"] = SOLUTION_06
+
+    edit("02_mnist_data.ipynb", "helper_cell", helper_cell)
+    edit("02_mnist_data.ipynb", "copied_cell", copied_cell)
+    edit("02_mnist_data.ipynb", "spoofed_cell", spoofed_cell)
+    edit("06_ising_classification.ipynb", "training_data", lists_06)
+    (folder / "mallory").mkdir()
+    (folder / "mallory" / "03_backprop.ipynb").symlink_to(folder / "honest" / "03_backprop.ipynb")
+    (folder / "mallory" / "04_mnist_training.ipynb").symlink_to(ROOT / "notebooks" / "04_mnist_training.ipynb")
+
+
+HONEST_VARIANTS = {"helper_cell": "02_mnist_data", "copied_cell": "02_mnist_data", "spoofed_cell": "02_mnist_data",
+                   "training_data": "06_ising_classification"}
 # files a sandbox must not be able to change (hashed before and after grading)
 GUARDED = [ROOT / "data" / "mcIsing.pkl.gz", ROOT / "nnlib" / "core" / "network.py", ROOT / "notebooks" / "network.py",
            ROOT / "grading" / "inside" / "drivers" / "mnist.py", ROOT / "nnlib" / "transition" / "pca.py"]
 
 
 def run(*args, timeout=1800, **kwargs):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               COURSE_SECRET_FOR_TEST=SECRET_OF_THE_GRADER)
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = "1"
     done = subprocess.run(list(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
@@ -303,6 +407,7 @@ def submissions(released, tmp_path_factory):
         (folder / student).mkdir()
         cells = {gid: code.replace("REPO", str(ROOT)) for gid, code in cells.items()}
         with_solution(ROOT / "notebooks" / f"{notebook}.ipynb", cells, folder / student / f"{notebook}.ipynb")
+    honest_variants(folder)
     return folder
 
 
@@ -349,6 +454,31 @@ def test_honest_work_gets_full_marks(released, graded):
     lost = {(nb, gid): s for nb, cells in scores.items() for gid, s in cells.items() if s[0] != s[1]}
     assert not lost, f"the solutions lose points: {lost}\n{graded['log'][-3000:]}"
     assert sum(top for cells in scores.values() for _, top in cells.values()) == 25
+
+
+@pytest.mark.parametrize("student", sorted(HONEST_VARIANTS))
+def test_honest_variants_get_full_marks(released, graded, student):
+    scores = autograded(released, student)[HONEST_VARIANTS[student]]
+    assert scores and all(got == top for got, top in scores.values()), (student, scores)
+    assert "bonus_points" not in scores
+
+
+def test_symlinked_notebooks_are_not_followed(released, graded):
+    """mallory's notebooks are symlinks to another student's and to the instructor's: none is imported, so
+    mallory has nothing to grade, and the log says why."""
+    assert not (released / "submitted" / "mallory").exists()
+    assert "mallory" not in (released / "grades.csv").read_text()
+    assert graded["log"].count("symbolic link, not a plain file: not imported") == 2, graded["log"][-3000:]
+
+
+def test_no_feedback_shows_the_graders_environment(released, graded):
+    message = json.loads((released / ".grading" / "scores" / "reads_environment.json").read_text())[
+        "05_ising_data"]["test_label_temperatures"]["message"]
+    assert "RuntimeError" in message and len(message) < 800, message
+    for page in (released / "feedback").rglob("*.html"):
+        assert SECRET_OF_THE_GRADER not in page.read_text(), page
+    for path in (released / ".grading" / "scores").glob("*.json"):
+        assert SECRET_OF_THE_GRADER not in path.read_text(), path
 
 
 def test_unsolved_release_gets_zero(released, graded):
@@ -446,44 +576,3 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def test_a_dask_cluster_grades_like_this_machine(released, graded, submissions, tmp_path):
-    """A real scheduler and two workers on 127.0.0.1 grade a few students; the scores equal the local run's."""
-    students = ["honest", "alias_network", "always_equal", "reads_course_files"]
-    folder = tmp_path / "subs"
-    for student in students:
-        shutil.copytree(submissions / student, folder / student)
-    course = tmp_path / "course"
-    shutil.copytree(released, course, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback",
-                                                                     ".grading", "gradebook.db"))
-    shutil.copy(released / "gradebook.db", course / "gradebook.db")
-    port = _free_port()
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
-    logs = [open(tmp_path / f"dask{i}.log", "w") for i in range(3)]
-    procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], stdout=logs[0], stderr=subprocess.STDOUT, env=env, cwd=ROOT)]
-    try:
-        time.sleep(3)
-        for i in (1, 2):
-            procs.append(subprocess.Popen([str(bin_dir / "dask"), "worker", f"tcp://127.0.0.1:{port}", "--nthreads",
-                                           "1", "--no-dashboard", "--name", f"worker{i}"],
-                                          stdout=logs[i], stderr=subprocess.STDOUT, env=env, cwd=ROOT))
-        from distributed import Client
-
-        with Client(f"tcp://127.0.0.1:{port}", timeout="60s") as client:
-            client.wait_for_workers(2, timeout=120)
-        log = grade(course, "--submissions", str(folder), "--scheduler", f"tcp://127.0.0.1:{port}")
-        assert "Dask cluster" in log
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    worker_logs = "".join((tmp_path / f"dask{i}.log").read_text() for i in (1, 2))
-    for student in students:
-        assert autograded(course, student) == autograded(released, student), (student, worker_logs[-3000:])

@@ -97,6 +97,13 @@ def _finite_difference_error(net, x, y, nabla_b, nabla_w):
     return gradcheck(net, x, y)
 
 
+def _exact(got, want):
+    """The gradient of the equations (1)-(5) to rounding: 1e-12 of the layer's scale.  A backprop is exact to
+    about 1e-16; finite differences, the definition applied naively, are off by 1e-11 or more (truncation
+    and cancellation), so they do not pass as backprop."""
+    return got.shape == want.shape and bool(np.all(np.abs(got - want) <= 1e-12 * (np.abs(want) + np.abs(want).max())))
+
+
 def backprop_score(public, private, result):
     tests = {}
     n_cases = int(public["n_cases"])
@@ -112,7 +119,7 @@ def backprop_score(public, private, result):
             x, y = public[p + "x"], public[p + "y"]
             ref_b, ref_w = net.backprop(x, y)
             error = _finite_difference_error(net, x, y, nabla_b, nabla_w)
-            close = all(np.allclose(g, r, rtol=1e-6, atol=1e-9) for g, r in zip(nabla_b + nabla_w, ref_b + ref_w))
+            close = all(_exact(g, r) for g, r in zip(nabla_b + nabla_w, ref_b + ref_w))
             if error >= 1e-4 or not close:
                 from nnlib.core.gradcheck import diagnose
 
@@ -158,30 +165,44 @@ def _reference_training(public):
 
 
 # ------------------------------------------------------------------------------------------- 04
+def derangement(rng, n):
+    """A permutation of range(n) that moves every label: the names a network must learn from the data."""
+    while True:
+        perm = rng.permutation(n)
+        if np.all(perm != np.arange(n)):
+            return perm
+
+
 def improved_inputs(course):
+    """10 000 training images the notebook does not use, a seed it does not use, and the digits renamed
+    (digit k is called perm[k]): only a network trained on these data can follow the names."""
     (train_x, train_y), (val_x, val_y), _ = course.mnist()
     rng = course.rng("improved_network")
     start = int(rng.integers(1, 4)) * 10_000               # never the first 10 000 the notebook uses
-    return ({"train_x": train_x[start:start + 10_000], "train_y": train_y[start:start + 10_000],
+    perm = derangement(rng, 10)
+    return ({"train_x": train_x[start:start + 10_000], "train_y": perm[train_y[start:start + 10_000]],
              "seed": np.array(int(rng.integers(10, 1000)))},
-            {"val_x": val_x, "val_y": val_y})
+            {"val_x": val_x, "val_y": perm[val_y]})
+
+
+FULL, NONE = 0.96, 0.93        # improved_network's accuracy for full points, and below which none
 
 
 def improved_score(public, private, result):
+    """Partial credit between NONE and FULL.  The notebook's recipe reaches 96.48-96.87 % on such inputs
+    (20 seeds, slices and renamings: mean 96.62 %, standard deviation 0.11 %), so full points lie more than 5
+    standard deviations below its mean; the course's [784, 30, 10] reaches about 91 %."""
     try:
         net = checks.network(result, "net", "the network improved_network returned")
         if net.sizes[0] != 784 or net.sizes[-1] != 10:
             raise Missing(f"an MNIST network has 784 inputs and 10 outputs, yours has sizes {net.sizes}")
         accuracy = net.accuracy(private["val_x"], private["val_y"])
-        message = None if accuracy >= 0.96 else (
-            f"trained on 10 000 other training images with another seed, your recipe reaches {accuracy:.2%} "
-            "on the validation set, measured by the grader; expected at least 96 %")
     except Missing as exc:
-        message = str(exc) or checks.failure(result, "net", "improved_network")
-    if message:
-        return Check(0.0, message)
-    return Check(1.0, f"improved_network: trained on 10 000 other training images with another seed, "
-                      f"{accuracy:.2%} on the validation set, measured by the grader from the returned weights")
+        return Check(0.0, str(exc) or checks.failure(result, "net", "improved_network"))
+    fraction = float(np.clip((accuracy - NONE) / (FULL - NONE), 0.0, 1.0))
+    return Check(fraction, f"improved_network: trained on 10 000 other training images, with another seed and the "
+                           f"digits renamed, {accuracy:.2%} on the validation set, measured by the grader from the "
+                           f"returned weights (full points from {FULL:.0%}, none below {NONE:.0%})")
 
 
 GRADERS = {

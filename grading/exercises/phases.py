@@ -25,20 +25,26 @@ def cm_inputs(course):
 
 
 def cm_score(public, private, result):
-    try:
-        net = checks.network(result, "net", "the network train_cm_network returned")
-        if net.sizes[0] != CM_L ** 2 or net.sizes[-1] != 2:
-            raise Missing(f"a phase network has one input per spin and two outputs, got sizes {net.sizes}")
-        accuracy = net.accuracy(private["X_test"], private["labels_test"])
-        message = None if accuracy > 0.88 else (
-            f"trained on {CM_L}x{CM_L} snapshots from other Monte Carlo chains, your network gets "
-            f"{accuracy:.1%} of other test snapshots right (measured by the grader); expected more than 88 %")
-    except Missing as exc:
-        message = str(exc) or checks.failure(result, "net", "train_cm_network")
-    if message:
-        return Check(0.0, message)
-    return Check(1.0, f"train_cm_network: {accuracy:.1%} on {CM_L}x{CM_L} test snapshots from other chains, "
-                      "measured by the grader from the returned weights")
+    """The network trained on the labels, and the one trained on the same snapshots with the two labels
+    swapped (which only a network that learns from its labels can follow), each measured on other chains."""
+    accuracies = []
+    for key, labels, told in (("net", private["labels_test"], ""),
+                              ("net_swapped", 1 - private["labels_test"], " with the labels 0 and 1 swapped")):
+        try:
+            net = checks.network(result, key, "the network train_cm_network returned")
+            if net.sizes[0] != CM_L ** 2 or net.sizes[-1] != 2:
+                raise Missing(f"a phase network has one input per spin and two outputs, got sizes {net.sizes}")
+        except Missing as exc:
+            return Check(0.0, str(exc) or checks.failure(result, key, "train_cm_network"))
+        accuracy = net.accuracy(private["X_test"], labels)
+        if accuracy <= 0.88:
+            return Check(0.0, f"trained on {CM_L}x{CM_L} snapshots from other Monte Carlo chains{told}, your "
+                              f"network gets {accuracy:.1%} of other test snapshots right (measured by the grader); "
+                              "expected more than 88 %")
+        accuracies.append(accuracy)
+    return Check(1.0, f"train_cm_network: {accuracies[0]:.1%} on {CM_L}x{CM_L} test snapshots from other chains, "
+                      f"{accuracies[1]:.1%} when trained with the labels swapped, measured by the grader from the "
+                      "returned weights")
 
 
 # ------------------------------------------------------------------------ weighted straight line

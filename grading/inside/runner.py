@@ -40,6 +40,27 @@ def _write(arrays):
         np.savez(f, **arrays)
 
 
+# what a cell the student added above the solution cell may give it: helpers, not computations
+DEFINITIONS = ("FunctionDef", "AsyncFunctionDef", "ClassDef", "Import", "ImportFrom")
+
+
+def _define(source, name, namespace):
+    """Run the definitions (def, class, import) of a cell the student added above the solution cell, each
+    on its own; one that fails is left out (the solution cell's own error then says what is missing)."""
+    import ast
+
+    try:
+        tree = ast.parse(source, name)
+    except BaseException:                      # SyntaxError, or nesting beyond the parser's limits
+        return
+    for node in tree.body:
+        if type(node).__name__ in DEFINITIONS:
+            try:
+                exec(compile(ast.Module(body=[node], type_ignores=[]), name, "exec"), namespace)
+            except BaseException:
+                traceback.print_exc()
+
+
 def main(job_path):
     with open(job_path) as f:
         job = json.load(f)
@@ -61,6 +82,8 @@ def main(job_path):
         traceback.print_exc()
         _write({"error_kind": np.array("setup"), "error": np.array(_text(exc))})
         return 3
+    for number, source in enumerate(job.get("helpers", ()), 1):
+        _define(source, f"<your cell {number} above the solution>", namespace)
     try:
         code = compile(job["code"], "<your solution cell>", "exec")
         exec(code, namespace)

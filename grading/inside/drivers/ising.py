@@ -43,10 +43,19 @@ def label_temperatures(namespace, inputs):
 def networks_prelude(namespace, inputs):
     from nnlib import Network
 
-    # spins as int8 in the inputs; the notebook's load_arrays gives them as float32
+    import isingmc
+    from isingmc import exact
+    from nnlib.core.network import sigmoid_prime
+
+    # the notebook's first cell: the arrays of load_arrays (spins as float32) and the lists of
+    # load_data_wrapper (columns, one-hot training targets), of the same snapshots
     train_x, test_x = inputs["train_x"].astype(np.float32), inputs["test_x"].astype(np.float32)
-    namespace.update(np=np, Network=Network, train_x=train_x, train_y=inputs["train_y"], test_x=test_x,
-                     test_y=inputs["test_y"])
+    train_y, test_y = inputs["train_y"], inputs["test_y"]
+    one_hot = np.eye(3, dtype=np.float32)[:, :, None]
+    namespace.update(np=np, Network=Network, isingmc=isingmc, exact=exact, sigmoid_prime=sigmoid_prime,
+                     temperatures=np.array([3.0, 2.3, 1.5]), train_x=train_x, train_y=train_y, test_x=test_x,
+                     test_y=test_y, training_data=[(x[:, None], one_hot[y]) for x, y in zip(train_x, train_y)],
+                     test_data=[(x[:, None], int(y)) for x, y in zip(test_x, test_y)])
 
 
 @driver("ising_networks", prelude=networks_prelude)

@@ -24,16 +24,20 @@ def prelude(namespace, inputs):
 
 @driver("cm_networks", prelude=prelude)
 def cm_networks(namespace, inputs):
-    """train_cm_network(X, labels, temperatures, seed) on snapshots the grader simulated; the grader measures
-    the returned network on other snapshots, which this sandbox does not have."""
+    """train_cm_network(X, labels, temperatures, seed) on snapshots the grader simulated, with their labels
+    and with the labels swapped; the grader measures the returned networks on other snapshots, which this
+    sandbox does not have."""
     out = {}
 
-    def train():
-        f = function(namespace, "train_cm_network")
-        net = f(inputs["X"].copy(), inputs["labels"].copy(), inputs["temperatures"].copy(), int(inputs["seed"]))
-        return network_file(net, "net", "the network train_cm_network returned")
+    def train(key, labels):
+        def compute():
+            f = function(namespace, "train_cm_network")
+            net = f(inputs["X"].copy(), labels.copy(), inputs["temperatures"].copy(), int(inputs["seed"]))
+            return network_file(net, key, "the network train_cm_network returned")
+        return compute
 
-    part(out, "net", train)
+    part(out, "net", train("net", inputs["labels"]))
+    part(out, "net_swapped", train("net_swapped", 1 - inputs["labels"]))       # only a learner follows
     return out
 
 
