@@ -128,12 +128,14 @@ student: release
 # and is scored outside it; then the scores go to nbgrader's gradebook, feedback to $(COURSE)/feedback and
 # $(COURSE)/grades.csv.  FORCE=1 grades everyone again.  See grading/ and the README, "For instructors".
 SCHEDULER ?=
+# TLS_DIR: the folder of `python -m grading certificates` (ca.pem, client.pem, client.key) for SCHEDULER=tls://...
+TLS_DIR ?=
 FORCE ?=
 autograde: data
 	test -d "$(COURSE)/release/$(ASSIGNMENT)" || $(MAKE) release COURSE="$(COURSE)"
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(TEST_ENV) $(PY) -m grading autograde --course "$(COURSE)" \
 	    --assignment $(ASSIGNMENT) --jobs $(JOBS) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") \
-	    $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
+	    $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(TLS_DIR),--tls-dir "$(TLS_DIR)") $(if $(FORCE),--force)
 
 # HTML feedback and grades.csv from the gradebook (again after manual grading in the formgrader)
 feedback: setup

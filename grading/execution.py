@@ -194,33 +194,4 @@ class LocalPool:
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
-class DaskPool:
-    """The same jobs on a Dask distributed cluster (``tcp://HOST:PORT`` of a running scheduler).
-
-    The hidden inputs are sent to every worker once (scattered); each worker compiles the kernels once
-    into its own temporary folder.  Workers need the course environment (this repository, installed as
-    by ``make setup``) and ``bwrap``."""
-
-    def __init__(self, scheduler):
-        from distributed import Client
-
-        self.client = Client(scheduler, timeout="30s")
-        self._scattered = {}
-
-    def _data(self, input_name, input_bytes):
-        if input_name not in self._scattered:
-            self._scattered[input_name] = self.client.scatter(input_bytes, broadcast=True, hash=False)
-        return self._scattered[input_name]
-
-    def submit(self, job, input_name, input_bytes, limits, student=None):
-        data = self._data(input_name, input_bytes) if input_bytes else None
-        return self.client.submit(run_job, job, input_name, data, limits, pure=False, retries=1)
-
-    def as_completed(self, futures):
-        from distributed import as_completed
-
-        return as_completed(futures)
-
-    def close(self):
-        self.client.close()
-
+# DaskPool, the same jobs on a (secured) Dask cluster, is in grading/cluster.py
