@@ -179,7 +179,9 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
     start = time.perf_counter()
     prepared = prepare_inputs(course, exercises, log)
     if scheduler:
-        pool = execution.DaskPool(scheduler, **cluster_options)
+        from .cluster import DaskPool
+
+        pool = DaskPool(scheduler, **cluster_options)
         log(f"grading on the Dask cluster at {scheduler}")
     else:
         cache = execution.warm_numba_cache(execution.private_folder(

@@ -47,10 +47,12 @@ _warm_dirs = {}
 
 
 def warm_numba_cache(cache_dir):
-    """Compile the library's kernels once into ``cache_dir``, in a trusted process (library code only).
+    """Compile the library's kernels once into ``cache_dir`` (a private folder), in a trusted process
+    (library code only).
 
-    Each sandbox gets a private copy, so the first call of a kernel in a student's run loads it instead
-    of spending seconds compiling; a student's run can change its copy, never this one."""
+    Each sandbox sees it read-only and starts from a copy in its own /scratch, so the first call of a kernel
+    in a student's run loads it instead of spending seconds compiling; a student's run can change its copy,
+    never this one."""
     cache_dir = str(cache_dir)
     with _warm_lock:
         if cache_dir in _warm_dirs:
@@ -95,7 +97,6 @@ def process_folder():
     with _process_lock:
         if _process_dir is None:
             import atexit
-            import shutil
 
             _process_dir = Path(tempfile.mkdtemp(prefix="course-grading-"))
             atexit.register(shutil.rmtree, _process_dir, ignore_errors=True)

@@ -11,8 +11,8 @@ nbgrader_config.py, solution metadata enforced), then one batch of students is g
   alone (the honest student is in the same batch).
 
 Then: feedback shows no hidden test; a second run grades only what changed; plain `nbgrader autograde`
-gives no points; and the same batch through a Dask scheduler with two workers on 127.0.0.1 gives the
-same scores.  Run alone (`make nbgrader-tests`): the fixtures are shared by the module's tests.
+gives no points.  (Grading through a TLS Dask cluster: tests/test_cluster.py.)  Run alone (`make
+nbgrader-tests`): the fixtures are shared by the module's tests.
 """
 
 import hashlib
@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -570,9 +569,3 @@ def test_plain_nbgrader_autograde_gives_no_points(released, graded, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     scores = autograded(course, "honest")
     assert all(s[0] == 0 for cells in scores.values() for s in cells.values()), scores
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
