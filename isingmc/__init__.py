@@ -9,7 +9,7 @@ autocorrelation time, exact results (``isingmc.exact``: Onsager, Kaufman, enumer
 data set (``generate_dataset``, ``save_dataset``, ``python -m isingmc generate``), and the labelled
 snapshots on a temperature grid of the phase-transition study (``labelled_snapshots``, ``temperature_grid``).
 """
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401
 
 from . import exact
 from .autocorr import autocorrelation_time

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .checks import (ALGORITHMS, check_algorithm, check_count, check_L, check_memory,
                      check_output_path, check_seed, check_temperatures)
 from .simulate import COST_PER_SITE, RECORD_COST, fresh_chain, plan_chain

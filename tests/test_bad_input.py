@@ -237,7 +237,7 @@ def test_atomic_write_failure_leaves_nothing(tmp_path):
 
 
 def test_atomic_write_removes_parts_of_dead_writers(tmp_path, monkeypatch):
-    import nnlib.data.files as data
+    import nnlib.core.files as data
     stale = tmp_path / (".f.bin.%d.abc123.part" % 2**22 + "")      # a pid that cannot be alive
     stale.write_bytes(b"partial")
     alive = tmp_path / (".f.bin.%d.abc123.part" % os.getpid())
@@ -437,7 +437,7 @@ def test_ising_files_follow_umask(tmp_path):
     assert load_data(path)[0][0].shape == (4, 16)
 
 
-@pytest.mark.skipif(not __import__("nnlib.data.files").data.files.USE_O_TMPFILE,
+@pytest.mark.skipif(not __import__("nnlib.core.files").core.files.USE_O_TMPFILE,
                     reason="without O_TMPFILE the next write removes the part file instead")
 @pytest.mark.parametrize("writer", ["isingmc", "nnlib"])
 def test_sigkill_while_writing_leaves_no_file(tmp_path, writer):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import nnlib.data.mnist as data
-from nnlib.data import files
+from nnlib.core import files
 from nnlib.data import DataFileError, MNISTFetchError, load_arrays, load_data, load_data_wrapper
 from nnlib.data.safepickle import UnsafePickleError
 

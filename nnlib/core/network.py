@@ -28,7 +28,7 @@ each with ``fn`` and ``delta``), ``optim`` (initialisation, L2/L1, momentum, sch
 
 Below the course's methods, the same equations on arrays with one sample per row (``predict``,
 ``accuracy``, ``total_cost``, ``backprop_matrix``, ``train_epoch``), one way to copy the
-parameters out and in, and ``save``/``load`` (``nnlib.data.network_file``).
+parameters out and in, and ``save``/``load`` (``network_file``, beside this file).
 """
 
 import warnings
@@ -342,8 +342,8 @@ class Network:
     def save(self, path):
         """Write sizes, configuration, weights and biases to ``path`` as an .npz file (numbers
         and strings only, so loading never runs code); returns the path written.  See
-        ``nnlib.data.network_file``."""
-        from ..data.network_file import save
+        ``nnlib.core.network_file`` (also reachable as ``nnlib.data.network_file``)."""
+        from .network_file import save  # zipfile and the file checks: loaded when saving
         return save(self, path)
 
     @classmethod
@@ -351,5 +351,5 @@ class Network:
         """Read a network written by ``save``; ``sizes``: the layer sizes you expect (others
         raise a ``ValueError`` naming both); ``seed`` seeds further training's shuffles.  A file
         that is not such a network raises ``nnlib.data.DataFileError`` naming the file."""
-        from ..data.network_file import load
+        from .network_file import load
         return load(cls, path, sizes=sizes, seed=seed)

@@ -28,7 +28,7 @@ import numpy as np
 from ..core import checks
 from ..core.checks import all_finite, check_dtype, check_memory
 from ..core.examples import Examples
-from .files import DataFileError, atomic_write, npz_member, sha256sum
+from ..core.files import DataFileError, atomic_write, npz_member, sha256sum
 from .safepickle import UnsafePickleError, safe_load
 
 __all__ = ["DATA_DIR", "MNIST_PATH", "MNIST_SHA256", "MNIST_URLS", "MNISTFetchError",

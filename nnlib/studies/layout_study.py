@@ -170,7 +170,7 @@ def train_networks(problems, layouts, *, epochs, batch_size=10, learning_rate=0.
     depth_max = 2 + max((len(lay) for lay in layouts), default=0)
     bar = None
     if progress:
-        from ..widgets.progress import tqdm     # a stored notebook keeps its final line
+        from ..core.progress import tqdm     # a stored notebook keeps its final line
         bar = tqdm(total=len(jobs), desc="training", unit="net")
     try:
         for c0 in range(0, len(jobs), chunk):

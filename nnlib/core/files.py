@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import checks
+from . import checks
 
 __all__ = ["DataFileError", "atomic_write", "npz_member", "sha256sum"]
 
