@@ -134,6 +134,17 @@ def test_files_and_progress_bars_keep_their_names():
     assert widget_progress.tqdm is progress.tqdm
 
 
+def test_the_kernel_returns_parameters_and_sets_none():
+    """``kernel.fast_epoch`` returns the new weights; ``network.py`` assigns them: nothing in the
+    kernel module assigns an attribute of another object."""
+    tree = ast.parse((ROOT / "nnlib" / "core" / "kernel.py").read_text())
+    assigned = [ast.unparse(target) for node in ast.walk(tree)
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                for t in ast.walk(target) if isinstance(t, ast.Attribute)]
+    assert not assigned, assigned
+
+
 def test_training_is_bookkeeping_and_imports_no_network():
     known = modules()
     imported = imports("nnlib.core.training", known["nnlib.core.training"], known)

@@ -1,5 +1,6 @@
 """Tests of nnlib.Network against an independent per-sample reference (Nielsen's code, written
-out again here) and against plain formulas.  Small random data only: no MNIST needed."""
+out again in conftest.py: the fixture ``nielsen``) and against plain formulas.  Small random data
+only: no MNIST needed."""
 
 import copy
 import math
@@ -17,70 +18,12 @@ from nnlib.core.network import DivergenceWarning, sigmoid
 
 
 # ---------------------------------------------------------------- independent reference
-def ref_act(name, z):
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.where(z > 0, z, 0.0)
-    if name == "linear":
-        return z
-    if name == "softmax":
-        e = np.exp(z - z.max())
-        return e / e.sum()
-    raise AssertionError(name)
-
-
-def ref_prime(name, z):
-    if name == "sigmoid":
-        s = 1.0 / (1.0 + np.exp(-z))
-        return s * (1 - s)
-    if name == "tanh":
-        return 1 - np.tanh(z) ** 2
-    if name == "relu":
-        return (z > 0).astype(float)
-    return np.ones_like(z)
-
-
-def ref_backprop(net, x, y):
-    """Nielsen's backprop, one example, written independently of nnlib."""
-    acts, zs, a = [x], [], x
-    L = len(net.weights)
-    for i, (b, w) in enumerate(zip(net.biases, net.weights)):
-        z = w.astype(float) @ a + b
-        zs.append(z)
-        a = ref_act(net.output if i == L - 1 else net.activation, z)
-        acts.append(a)
-    if net.cost == "quadratic":
-        delta = (a - y) * ref_prime(net.output, zs[-1])
-    else:
-        delta = a - y
-    nb, nw = [None] * L, [None] * L
-    nb[-1], nw[-1] = delta, delta @ acts[-2].T
-    for l in range(2, L + 1):
-        delta = (net.weights[-l + 1].T @ delta) * ref_prime(net.activation, zs[-l])
-        nb[-l], nw[-l] = delta, delta @ acts[-l - 1].T
-    return nb, nw
-
-
-def ref_cost(net, x, y):
-    a = x
-    L = len(net.weights)
-    for i, (b, w) in enumerate(zip(net.biases, net.weights)):
-        a = ref_act(net.output if i == L - 1 else net.activation, w @ a + b)
-    if net.cost == "quadratic":
-        return 0.5 * np.sum((a - y) ** 2)
-    if net.output == "softmax":
-        return -np.sum(y * np.log(a))
-    return -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a))
-
-
 class RefTrainer:
-    """Per-sample SGD steps with L2, L1 and momentum as in Nielsen ch. 3 (network2.py)."""
+    """Per-sample SGD steps with L2, L1 and momentum as in Nielsen ch. 3 (network2.py), with the
+    reference backprop ``nielsen.backprop``."""
 
-    def __init__(self, net):
-        self.net = net
+    def __init__(self, net, nielsen):
+        self.net, self.nielsen = net, nielsen
         self.vb = [np.zeros_like(b) for b in net.biases]
         self.vw = [np.zeros_like(w) for w in net.weights]
 
@@ -89,7 +32,7 @@ class RefTrainer:
         gb = [np.zeros(b.shape) for b in net.biases]
         gw = [np.zeros(w.shape) for w in net.weights]
         for x, y in batch:
-            db, dw = ref_backprop(net, x, y)
+            db, dw = self.nielsen.backprop(net, x, y)
             gb = [a + b for a, b in zip(gb, db)]
             gw = [a + b for a, b in zip(gw, dw)]
         m = len(batch)
@@ -196,13 +139,13 @@ def test_float32_network_keeps_float32_and_tracks_float64():
 
 # ---------------------------------------------------------------- backprop and its matrix form
 @pytest.mark.parametrize("config", CONFIGS)
-def test_backprop_matches_reference(config):
+def test_backprop_matches_reference(config, nielsen):
     net = Network([4, 5, 3], seed=2, **config)
     rng = np.random.default_rng(3)
     x = rng.normal(size=(4, 1))
     y = np.eye(3)[:, [1]] if config.get("cost") == "cross-entropy" else rng.random((3, 1))
     nb, nw = net.backprop(x, y)
-    rb, rw = ref_backprop(net, x, y)
+    rb, rw = nielsen.backprop(net, x, y)
     assert rel_diff(nb + nw, rb + rw) < 1e-12
 
 
@@ -259,7 +202,7 @@ def test_fast_epoch_equals_update_mini_batch_steps(config, m, sizes):
     assert rel_diff(net.weights + net.biases, ref.weights + ref.biases) < 1e-12
 
 
-def test_sgd_shuffles_with_the_network_generator_and_records_the_cost_after_each_epoch():
+def test_sgd_shuffles_with_the_network_generator_and_records_the_cost_after_each_epoch(nielsen):
     X, y = toy(n=30)
     net = Network([5, 4, 3], seed=9)
     ref = copy.deepcopy(net)  # same generator state
@@ -270,12 +213,12 @@ def test_sgd_shuffles_with_the_network_generator_and_records_the_cost_after_each
         for k in range(0, len(data), 7):
             ref.update_mini_batch([data[i] for i in order[k:k + 7]], 2.0)
         # every cost and accuracy of the history: the network after the epoch, one example at a time
-        cost = sum(ref_cost(ref, x, t) for x, t in data) / len(data)
+        cost = sum(nielsen.cost(ref, x, t) for x, t in data) / len(data)
         assert hist["train_cost"][epoch] == pytest.approx(cost, rel=1e-10)
         assert hist["train_accuracy"][epoch] == ref.evaluate(data) / len(data)
         test = data[:12]
         assert hist["test_cost"][epoch] == pytest.approx(
-            sum(ref_cost(ref, x, t) for x, t in test) / 12, rel=1e-10)
+            sum(nielsen.cost(ref, x, t) for x, t in test) / 12, rel=1e-10)
         assert hist["test_accuracy"][epoch] == ref.evaluate(test) / 12
     assert rel_diff(net.weights, ref.weights) < 1e-10
     assert hist["eta"] == [2.0, 2.0]
@@ -390,7 +333,7 @@ def test_progress_bar_runs(capsys):
 
 
 # ---------------------------------------------------------------- the array path
-def test_predict_accuracy_total_cost():
+def test_predict_accuracy_total_cost(nielsen):
     X, y = toy(n=25)
     net = Network([5, 4, 3], seed=3, activation="tanh", output="softmax", cost="cross-entropy")
     P = net.predict(X)
@@ -399,7 +342,7 @@ def test_predict_accuracy_total_cost():
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
     assert net.accuracy(X, y) == np.mean(np.argmax(cols, axis=1) == y)
     assert net.accuracy(X, one_hot(y, 3)) == net.accuracy(X, y)
-    want = np.mean([ref_cost(net, x.reshape(-1, 1), np.eye(3)[t].reshape(-1, 1))
+    want = np.mean([nielsen.cost(net, x.reshape(-1, 1), np.eye(3)[t].reshape(-1, 1))
                     for x, t in zip(X, y)])
     assert net.total_cost(X, y) == pytest.approx(want, rel=1e-12)
     reg = 0.5 * 0.3 / 25 * sum(np.sum(w ** 2) for w in net.weights) \
@@ -407,11 +350,11 @@ def test_predict_accuracy_total_cost():
     assert net.total_cost(X, y, lmbda=0.3, l1=0.2) == pytest.approx(want + reg, rel=1e-12)
 
 
-def test_total_cost_quadratic_and_binary_cross_entropy():
+def test_total_cost_quadratic_and_binary_cross_entropy(nielsen):
     X, y = toy(n=12)
     for cost in ("quadratic", "cross-entropy"):
         net = Network([5, 4, 3], seed=3, cost=cost)
-        want = np.mean([ref_cost(net, x.reshape(-1, 1), np.eye(3)[t].reshape(-1, 1))
+        want = np.mean([nielsen.cost(net, x.reshape(-1, 1), np.eye(3)[t].reshape(-1, 1))
                         for x, t in zip(X, y)])
         assert net.total_cost(X, y) == pytest.approx(want, rel=1e-12)
 
@@ -437,10 +380,10 @@ def test_one_output_regression_and_sign_accuracy():
 @pytest.mark.parametrize("opts", [dict(lmbda=0.5), dict(l1=0.3), dict(momentum=0.9),
                                   dict(lmbda=0.5, l1=0.3, momentum=0.5)])
 @pytest.mark.parametrize("config", [CONFIGS[0], CONFIGS[2]])
-def test_regularisation_and_momentum_follow_nielsen(opts, config):
+def test_regularisation_and_momentum_follow_nielsen(opts, config, nielsen):
     X, y = toy(n=23)
     net = Network([5, 6, 3], seed=8, **config)
-    ref = RefTrainer(copy.deepcopy(net))
+    ref = RefTrainer(copy.deepcopy(net), nielsen)
     data = as_tuples(X, y, 3)
     for _ in range(2):  # momentum's velocity carries over between train_epoch calls
         net.train_epoch(X, y, 5, 0.4, shuffle=False, **opts)
@@ -457,10 +400,10 @@ def test_l2_shrinks_weights():
     assert np.sum(reg.weights[0] ** 2) < 0.7 * np.sum(plain.weights[0] ** 2)
 
 
-def test_sgd_momentum_and_the_history_cost_without_regularisation():
+def test_sgd_momentum_and_the_history_cost_without_regularisation(nielsen):
     X, y = toy(n=20)
     net = Network([5, 4, 3], seed=2)
-    ref = RefTrainer(copy.deepcopy(net))
+    ref = RefTrainer(copy.deepcopy(net), nielsen)
     ref_rng = copy.deepcopy(net.rng)
     hist = net.SGD((X, y), 2, 4, 0.5, lmbda=1.0, momentum=0.8, verbose=False)
     data = as_tuples(X, y, 3)
@@ -468,7 +411,7 @@ def test_sgd_momentum_and_the_history_cost_without_regularisation():
         order = ref_rng.permutation(20)
         for k in range(0, 20, 4):
             ref.step([data[i] for i in order[k:k + 4]], 0.5, lmbda=1.0, momentum=0.8, n=20)
-        cost = sum(ref_cost(ref.net, x, t) for x, t in data) / 20  # the data's cost alone
+        cost = sum(nielsen.cost(ref.net, x, t) for x, t in data) / 20  # the data's cost alone
         assert hist["train_cost"][epoch] == pytest.approx(cost, rel=1e-9)
     reg = 0.5 * 1.0 / 20 * sum(np.sum(w ** 2) for w in ref.net.weights)
     assert net.regularisation_cost(net.step_rule) == pytest.approx(reg, rel=1e-9)
@@ -634,8 +577,8 @@ def test_labels_out_of_range():
 def test_bad_eta(eta):
     X, y = toy(n=10)
     net = Network([5, 4, 3], seed=0)
-    for call in (lambda: net.SGD((X, y), 1, 2, eta), lambda: net.train_epoch(X, y, 2, eta),
-                 lambda: net.update_mini_batch(as_tuples(X, y, 3), eta)):
+    # checked once at the public boundary; not again by update_mini_batch, once per mini-batch
+    for call in (lambda: net.SGD((X, y), 1, 2, eta), lambda: net.train_epoch(X, y, 2, eta)):
         with pytest.raises(ValueError, match="eta"):
             call()
 
@@ -693,13 +636,14 @@ def test_other_bad_arguments():
                          evaluation_data=(X, y)), "early_stopping"),
         (lambda: net.SGD(42, 1, 2, 1.0), "training_data"),
         (lambda: net.SGD([np.ones(5)], 1, 2, 1.0), r"\(x, y\) tuple"),
-        (lambda: net.update_mini_batch([], 1.0), "empty"),
         (lambda: net.predict(np.ones((0, 5))), "empty"),
         (lambda: net.predict(np.array([["a"] * 5])), "real numbers"),
     ]
     for call, word in cases:
         with pytest.raises(ValueError, match=word):
             call()
+    with pytest.raises(ZeroDivisionError):  # the course's method, unchecked: eta / len(mini_batch)
+        net.update_mini_batch([], 1.0)
 
 
 def test_package_exports():

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from nnlib import Network
-from nnlib.core.activations import sigmoid, sigmoid_prime
 
 
 def toy(n=60, n_in=6, n_out=3, seed=0):
@@ -19,39 +18,25 @@ def course_tuples(X, y, n_out=3):
     return [(x.reshape(-1, 1), np.eye(n_out)[t].reshape(-1, 1)) for x, t in zip(X, y)]
 
 
-def course_backprop(net, x, y, forget_sigma_prime=False):
-    """A backprop written by hand from equations (1)-(5), as in notebook 03; optionally with the
-    classic mistake, sigma'(z^l) missing in equation (3)."""
-    nabla_b = [np.zeros(b.shape) for b in net.biases]
-    nabla_w = [np.zeros(w.shape) for w in net.weights]
-    activation, activations, zs = x, [x], []
-    for b, w in zip(net.biases, net.weights):
-        z = np.dot(w, activation) + b
-        zs.append(z)
-        activation = sigmoid(z)
-        activations.append(activation)
-    delta = net.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
-    nabla_b[-1], nabla_w[-1] = delta, np.dot(delta, activations[-2].T)
-    for l in range(2, net.num_layers):
-        delta = np.dot(net.weights[-l + 1].T, delta)
-        if not forget_sigma_prime:
-            delta = delta * sigmoid_prime(zs[-l])
-        nabla_b[-l], nabla_w[-l] = delta, np.dot(delta, activations[-l - 1].T)
-    return nabla_b, nabla_w
+@pytest.fixture
+def counting_network(nielsen):
+    """A subclass with a correct backprop of its own (the reference), counting its calls."""
+    class CountingNetwork(Network):
+        calls = 0
+
+        def backprop(self, x, y):
+            type(self).calls += 1
+            return nielsen.backprop(self, x, y)
+    return CountingNetwork
 
 
-class CountingNetwork(Network):
-    """A correct backprop, counting its calls."""
-    calls = 0
-
-    def backprop(self, x, y):
-        type(self).calls += 1
-        return course_backprop(self, x, y)
-
-
-class ForgotSigmaPrime(Network):
-    def backprop(self, x, y):
-        return course_backprop(self, x, y, forget_sigma_prime=True)
+@pytest.fixture
+def forgot_sigma_prime(nielsen):
+    """A subclass whose backprop makes the classic mistake: sigma'(z^l) missing in (3)."""
+    class ForgotSigmaPrime(Network):
+        def backprop(self, x, y):
+            return nielsen.backprop(self, x, y, forget_sigma_prime=True)
+    return ForgotSigmaPrime
 
 
 class CountingUpdates(Network):
@@ -67,28 +52,27 @@ def max_difference(a, b):
                zip(a.weights + a.biases, b.weights + b.biases))
 
 
-def test_only_the_course_network_takes_the_fast_path():
+def test_only_the_course_network_takes_the_fast_path(counting_network):
     assert Network([2, 2]).takes_fast_branch()
-    assert not CountingNetwork([2, 2]).takes_fast_branch()
+    assert not counting_network([2, 2]).takes_fast_branch()
     assert not CountingUpdates([2, 2]).takes_fast_branch()
 
 
-def test_a_correct_backprop_is_called_per_example_and_lands_on_the_same_weights():
+def test_a_correct_backprop_is_called_per_example_and_lands_on_the_same_weights(counting_network):
     X, y = toy()
     data = course_tuples(X, y)
-    CountingNetwork.calls = 0
-    mine, ours = CountingNetwork([6, 5, 3], seed=3), Network([6, 5, 3], seed=3)
+    mine, ours = counting_network([6, 5, 3], seed=3), Network([6, 5, 3], seed=3)
     hist = mine.SGD(data, 2, 7, 3.0, verbose=False)
     ours.SGD(data, 2, 7, 3.0, verbose=False)
-    assert CountingNetwork.calls == 2 * len(data)  # once per example and epoch
+    assert counting_network.calls == 2 * len(data)  # once per example and epoch
     assert max_difference(mine, ours) < 1e-12
     assert len(hist["train_cost"]) == 2 and np.isfinite(hist["train_cost"]).all()
 
 
-def test_a_wrong_backprop_ends_elsewhere_and_trains_worse():
+def test_a_wrong_backprop_ends_elsewhere_and_trains_worse(forgot_sigma_prime):
     X, y = toy(n=300)
     data = course_tuples(X, y)
-    wrong, right = ForgotSigmaPrime([6, 8, 3], seed=0), Network([6, 8, 3], seed=0)
+    wrong, right = forgot_sigma_prime([6, 8, 3], seed=0), Network([6, 8, 3], seed=0)
     wrong.SGD(data, 1, 10, 3.0, verbose=False)
     right.SGD(data, 1, 10, 3.0, verbose=False)
     assert max_difference(wrong, right) > 1e-3

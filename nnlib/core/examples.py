@@ -19,7 +19,7 @@ import numpy as np
 from .checks import all_finite, check_labels, check_rows
 
 __all__ = ["Examples", "column", "target_column", "training_arrays", "evaluation_arrays",
-           "targets_of", "as_tuples"]
+           "targets_of", "as_tuples", "course_example"]
 
 
 def _dropping_arrays(name):
@@ -209,10 +209,24 @@ def targets_of(labels, n_out):
     return labels.reshape(-1, 1) if n_out == 1 else np.eye(n_out)[labels]
 
 
-def as_tuples(data, n_in, n_out, name="training_data"):
-    """The course's list of (x, y) column tuples, from either format (a list is returned as
-    it is, so that a student's own ``backprop`` sees exactly the tuples it was given)."""
-    if _is_array_pair(data):
-        X, Y = training_arrays(data, n_in, n_out, name)
-        return Examples(X, Y)
-    return _as_list(data, name)
+def as_tuples(data, X, Y, n_in, n_out):
+    """The course's list of (x, y) column tuples for ``update_mini_batch``: the list given when it
+    already is one (every x an array (n_in, 1), every y an array (n_out, 1)), so that a student's
+    own ``backprop`` sees exactly the tuples it was given; otherwise (arrays, flat inputs, int
+    labels) the rows of ``X`` and ``Y``, the arrays ``training_arrays`` checked, as such columns."""
+    if isinstance(data, list) and all(type(x) is np.ndarray and type(y) is np.ndarray
+                                      for x, y in data):
+        if _shapes([x for x, _ in data]) == {(n_in, 1)} and \
+                _shapes([y for _, y in data]) == {(n_out, 1)}:
+            return data
+    return Examples(X, Y)
+
+
+def course_example(x, y, n_in, n_out, dtype=np.float64):
+    """(x, y) for ``backprop``: an input column (n_in, 1) and a target column (n_out, 1) pass as
+    they are (``SGD`` hands over nothing else, and checked its data once, at its start); a direct
+    call's flat input or int label is checked here and made the course's column."""
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.shape == (n_in, 1) \
+            and y.shape == (n_out, 1):
+        return x, y
+    return column(x, n_in, "x"), target_column(y, n_out, dtype)

@@ -20,6 +20,7 @@ the weights of the per-example loop of ``Network.update_mini_batch`` to rounding
 """
 
 import math
+from typing import NamedTuple, Optional
 
 import numba
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .flat import codes_for, pack, unpack
 
-__all__ = ["fast_epoch", "pack", "unpack", "codes_for", "train_epoch", "forward", "sigma",
+__all__ = ["fast_epoch", "Epoch", "pack", "unpack", "codes_for", "train_epoch", "forward", "sigma",
            "sigma_prime"]
 
 SIGMOID, TANH, RELU, LINEAR, ELU, SWISH, SOFTMAX = (ACTIVATIONS[name].code for name in (
@@ -43,11 +44,21 @@ SMALL_PRODUCT = 4096
 
 # ------------------------------------------------------------------ the Python side
 
+class Epoch(NamedTuple):
+    """What ``fast_epoch`` returns: the parameters after the epoch, for the network to take."""
+    weights: list
+    biases: list
+    velocities: Optional[tuple]
+    cost: float
+
+
 def fast_epoch(net, X, Y, order, mini_batch_size, eta):
     """One epoch of the course's steps for ``net`` (``Network.SGD``'s fast branch and
     ``Network.train_epoch``): example k is (X[order[k]], Y[order[k]]); ``net.step_rule`` gives
-    L2, L1 and momentum.  Returns the mean cost per example (each measured before its
-    mini-batch's step), NaN if it diverged."""
+    L2, L1 and momentum.  The network is not changed: the caller takes what this returns,
+    an ``Epoch`` of the new ``weights`` and ``biases``, momentum's ``velocities``
+    ((velocity_b, velocity_w), or None without momentum) and the mean ``cost`` per example (each
+    measured before its mini-batch's step, NaN if it diverged)."""
     rule = net.step_rule
     params, sizes = pack(net.weights, net.biases, net.dtype)
     if rule.momentum:
@@ -60,15 +71,17 @@ def fast_epoch(net, X, Y, order, mini_batch_size, eta):
     X = np.ascontiguousarray(X)
     Y = np.ascontiguousarray(Y, dtype=net.dtype)
     order = np.ascontiguousarray(order, dtype=np.int64)
-    decay, l1_step, momentum = rule.kernel_arguments(eta)
+    decay, l1_step = eta * rule.lmbda / rule.n, eta * rule.l1 / rule.n
     with np.errstate(all="ignore"):
         total = train_epoch(X, Y, order, params, velocity, sizes,
                             codes_for(net.layer_activations), net.cost_function.code,
-                            mini_batch_size, eta, decay, l1_step, momentum)
-    net.weights, net.biases = unpack(params, sizes)
-    if momentum:
-        rule.velocity_w, rule.velocity_b = unpack(velocity, sizes)
-    return total / len(order)
+                            mini_batch_size, eta, decay, l1_step, rule.momentum)
+    weights, biases = unpack(params, sizes)
+    velocities = None
+    if rule.momentum:
+        velocity_w, velocity_b = unpack(velocity, sizes)
+        velocities = (velocity_b, velocity_w)
+    return Epoch(weights, biases, velocities, total / len(order))
 
 
 @_inline
@@ -257,6 +270,16 @@ def _dot_nn(D, W, out):
 
 # ------------------------------------------------------------------ one mini-batch, one epoch
 
+@_inline
+def _feedforward(acts, zs, params, sizes, codes):
+    """(1) for the rows of acts[0], in place: zs[l] = acts[l] (w^l)^T + b^l, then
+    acts[l + 1] = sigma(zs[l]), layer by layer (the compiled layout's one feedforward)."""
+    for l in range(len(sizes) - 1):
+        w, b = _layer(params, sizes, l)
+        _dot_nt(acts[l], w, zs[l])
+        _activate(zs[l], b, acts[l + 1], codes[l])
+
+
 @_jit
 def _buffers(sizes, m, dtype_example):
     L = len(sizes) - 1
@@ -279,10 +302,7 @@ def _mini_batch(X, Y, idx, params, velocity, sizes, codes, cost_code, eta, decay
             A0[r, c] = X[k, c]
         for c in range(Y0.shape[1]):
             Y0[r, c] = Y[k, c]
-    for l in range(L):  # (1) feedforward: z^l = w^l a^{l-1} + b^l, a^l = sigma(z^l)
-        w, b = _layer(params, sizes, l)
-        _dot_nt(acts[l], w, zs[l])
-        _activate(zs[l], b, acts[l + 1], codes[l])
+    _feedforward(acts, zs, params, sizes, codes)  # (1)
     cost = _output_error(zs[L - 1], acts[L], Y0, deltas[L - 1], cost_code, codes[L - 1])  # (2)
     scale = eta / m
     for l in range(L - 1, -1, -1):
@@ -350,14 +370,7 @@ def train_epoch(X, Y, order, params, velocity, sizes, codes, cost_code, mini_bat
 def forward(X, params, sizes, codes):
     """Feedforward (1) for the rows of X: the list of every layer's activations [A^1, ..., A^L]
     (for compiled callers such as the layout study; ``Network.layer_outputs`` is numpy's)."""
-    L = len(sizes) - 1
-    A = np.empty((X.shape[0], sizes[0]), params.dtype)
-    A[:, :] = X
-    out = []
-    for l in range(L):
-        w, b = _layer(params, sizes, l)
-        Z = np.dot(A, w.T)
-        A = np.empty_like(Z)
-        _activate(Z, b, A, codes[l])
-        out.append(A)
-    return out
+    acts, zs, _ = _buffers(sizes, X.shape[0], params[:1])
+    acts[0][:, :] = X
+    _feedforward(acts, zs, params, sizes, codes)
+    return acts[1:]

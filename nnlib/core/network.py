@@ -18,13 +18,16 @@ equations of the course, numbered as on the exercise sheet, are
 ``SGD`` calls ``update_mini_batch`` once per mini-batch, which calls ``backprop`` once per
 example.  Override either in a subclass and ``SGD`` trains with yours.  Only when both are this
 file's does ``SGD`` take its one fast branch: the very same steps, for a whole epoch, in one
-compiled call of ``kernel.fast_epoch``, which lands on the same weights many times faster.
+compiled call of ``kernel.fast_epoch``, which returns the same new weights (to rounding) many times
+faster; ``SGD`` assigns them, as ``update_mini_batch`` assigns its own.
 
 With no keywords the network is the course's: sigmoid neurons, the quadratic cost
 C = 1/2 ||a - y||^2, weights and biases from N(0, 1).  The improvements of chapter 3 live in small
 modules this file uses: ``activations`` (the neurons), ``costs`` (quadratic and cross-entropy,
 each with ``fn`` and ``delta``), ``optim`` (initialisation, L2/L1, momentum, schedules) and
-``training`` (the bookkeeping around the epochs: schedule, hooks, history, stop reasons).
+``training`` (the bookkeeping ``SGD`` calls at the start and at the end of every epoch: schedule,
+hooks, history, stop reasons).  ``SGD`` checks its data and settings once, at its start; the
+methods it calls for every mini-batch and example check nothing again.
 
 Below the course's methods, the same equations on arrays with one sample per row (``predict``,
 ``accuracy``, ``total_cost``, ``backprop_matrix``, ``train_epoch``), one way to copy the
@@ -86,9 +89,18 @@ class Network:
     def feedforward(self, a):
         """Return the output of the network if ``a`` is input, applying (1) layer by layer."""
         a = examples.column(a, self.sizes[0], "a")
+        return self.forward_columns(a)[1][-1]
+
+    def forward_columns(self, a):
+        """Equation (1) for the input column ``a`` (or a matrix of such columns), layer by layer:
+        ``(zs, activations)`` with zs[l-1] = z^l = w^l a^{l-1} + b^l and activations[l] =
+        a^l = sigma(z^l), activations[0] = a.  The course's one feedforward, for
+        ``feedforward``, ``backprop`` and ``backprop_matrix``."""
+        zs, activations = [], [a]
         for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):
-            a = sigma.fn(np.dot(w, a) + b)
-        return a
+            zs.append(np.dot(w, activations[-1]) + b)
+            activations.append(sigma.fn(zs[-1]))
+        return zs, activations
 
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
             lmbda=0.0, l1=0.0, momentum=0.0, warm_start=False, **bookkeeping):
@@ -108,29 +120,32 @@ class Network:
         and the costs and accuracies of the sets given; ``stopped`` and ``stop_reason`` say why
         it ended early (divergence also warns, with a ``DivergenceWarning``)."""
         step_rule = optim.GradientStep(lmbda, l1, momentum)  # checked before the data are
-        run = training.Run(self, training_data, epochs, mini_batch_size, eta, test_data,
-                           **bookkeeping)
-        step_rule.n = run.n
-        if warm_start:
-            step_rule.keep_velocities(self.step_rule)
-        self.step_rule = step_rule
-        fast = self.takes_fast_branch()
-        if fast:
-            from .kernel import fast_epoch  # numba, loaded only when the fast branch is taken
-        for j in run.epochs():
-            order = self.rng.permutation(run.n)  # the course: random.shuffle(training_data)
-            if fast:  # backprop and update_mini_batch are this file's: the same steps, compiled
-                fast_epoch(self, run.X, run.Y, order, mini_batch_size, run.eta)
-                continue
-            training_data = [run.examples[k] for k in order]
-            n = len(training_data)
-            mini_batches = [training_data[k:k + mini_batch_size]
-                            for k in range(0, n, mini_batch_size)]
-            for mini_batch in mini_batches:
-                self.update_mini_batch(mini_batch, run.eta)
-        if run.history["stop_reason"] == "diverged":
-            warnings.warn(run.history["stopped"], DivergenceWarning, stacklevel=2)
-        return run.history
+        with training.Run(self, training_data, epochs, mini_batch_size, eta, test_data,
+                          **bookkeeping) as books:  # the data and settings, checked once, here
+            step_rule.n = books.n
+            if warm_start:
+                step_rule.keep_velocities(self.step_rule)
+            self.step_rule = step_rule
+            fast = self.takes_fast_branch()
+            if fast:
+                from .kernel import fast_epoch  # numba, loaded only when the fast branch is taken
+            for j in range(epochs):
+                eta_j = books.start_epoch(j)  # the schedule's eta; augmented inputs
+                order = self.rng.permutation(books.n)  # the course: random.shuffle(training_data)
+                if fast:  # backprop and update_mini_batch are this file's: the same steps, compiled
+                    self._take_epoch(fast_epoch(self, books.X, books.Y, order, mini_batch_size, eta_j))
+                else:
+                    training_data = [books.examples[k] for k in order]
+                    n = len(training_data)
+                    mini_batches = [training_data[k:k + mini_batch_size]
+                                    for k in range(0, n, mini_batch_size)]
+                    for mini_batch in mini_batches:
+                        self.update_mini_batch(mini_batch, eta_j)
+                if books.end_epoch(j):  # measured, printed; True: stop here
+                    break
+        if books.history["stop_reason"] == "diverged":
+            warnings.warn(books.history["stopped"], DivergenceWarning, stacklevel=2)
+        return books.history
 
     def update_mini_batch(self, mini_batch, eta):
         """Update the weights and biases by one step of gradient descent, using backpropagation
@@ -150,21 +165,14 @@ class Network:
 
     def backprop(self, x, y):
         """Return a tuple ``(nabla_b, nabla_w)`` representing the gradient of the cost C_x of
-        one example.  ``nabla_b`` and ``nabla_w`` are layer-by-layer lists of numpy arrays,
-        shaped like ``self.biases`` and ``self.weights``."""
-        x = examples.column(x, self.sizes[0], "x")
-        y = examples.target_column(y, self.sizes[-1], self.dtype)
+        one example: ``x`` an input column (n_in, 1), ``y`` the desired output column (n_out, 1)
+        (a flat input or an int label is made one).  ``nabla_b`` and ``nabla_w`` are
+        layer-by-layer lists of numpy arrays, shaped like ``self.biases`` and ``self.weights``."""
+        x, y = examples.course_example(x, y, self.sizes[0], self.sizes[-1], self.dtype)
         nabla_b = [np.zeros(b.shape) for b in self.biases]
         nabla_w = [np.zeros(w.shape) for w in self.weights]
-        # (1) feedforward, storing every z and a
-        activation = x
-        activations = [x]  # list to store all the activations, layer by layer
-        zs = []  # list to store all the z vectors, layer by layer
-        for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = sigma.fn(z)
-            activations.append(activation)
+        # (1) feedforward, storing every z and a, layer by layer
+        zs, activations = self.forward_columns(x)
         # (2) output error; for the quadratic cost (a^L - y) * sigma'(z^L), the course's
         delta = self.cost_function.delta(zs[-1], activations[-1], y)
         nabla_b[-1] = delta  # (4)
@@ -206,13 +214,20 @@ class Network:
         (n_samples, n_neurons) (the playground draws its neurons from them).
 
         Feedforward (1) with rows as samples: A^l = sigma(A^{l-1} (w^l)^T + b^l)."""
-        a = check_rows(X, self.sizes[0], "X").astype(self.dtype, copy=False)
-        outputs = []
+        A = check_rows(X, self.sizes[0], "X").astype(self.dtype, copy=False)
+        return self.forward_rows(A)[1][1:]
+
+    def forward_rows(self, A):
+        """Equation (1) with one sample per row of ``A`` (unchecked, in the network's dtype):
+        ``(zs, activations)`` with zs[l-1] = Z^l = A^{l-1} (w^l)^T + b^l, activations[l] =
+        A^l = sigma(Z^l) and activations[0] = A.  The arrays' one feedforward, for
+        ``layer_outputs`` (and so ``predict``) and ``measure``; no transposed copy of ``A``."""
+        zs, activations = [], [A]
         for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):
-            z = np.dot(a, w.T) + b.T
-            a = sigma.fn(z, axis=1) if sigma.name == "softmax" else sigma.fn(z)
-            outputs.append(a)
-        return outputs
+            zs.append(np.dot(activations[-1], w.T) + b.T)
+            activations.append(sigma.fn(zs[-1], axis=1) if sigma.name == "softmax"
+                               else sigma.fn(zs[-1]))
+        return zs, activations
 
     def predict(self, X):
         """Output activations for the rows of ``X`` (n_samples, n_in): shape (n_samples, n_out),
@@ -254,10 +269,9 @@ class Network:
         threshold = 0.5 if self.output == "sigmoid" else 0.0
         total, correct = 0.0, 0
         for start in range(0, len(X), BLOCK):
-            a = X[start:start + BLOCK].astype(self.dtype, copy=False)
-            for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):  # (1)
-                z = np.dot(a, w.T) + b.T  # rows as samples: no transposed copy of X
-                a = sigma.fn(z, axis=1) if sigma.name == "softmax" else sigma.fn(z)
+            zs, activations = self.forward_rows(X[start:start + BLOCK].astype(self.dtype,
+                                                                               copy=False))
+            z, a = zs[-1], activations[-1]
             total += self.cost_function.fn(z.T, a.T, targets[start:start + BLOCK].T)
             truth = labels[start:start + BLOCK]
             correct += int(np.sum((a[:, 0] > threshold) == (truth > threshold)) if one
@@ -280,14 +294,7 @@ class Network:
 
         Every equation is the same as in ``backprop`` with capital letters for matrices; only
         (4) needs a sum, because each column of Delta^l is one example's dC/db^l."""
-        activation = X
-        activations = [X]
-        zs = []
-        for b, w, sigma in zip(self.biases, self.weights, self.layer_activations):  # (1)
-            Z = np.dot(w, activation) + b
-            zs.append(Z)
-            activation = sigma.fn(Z)
-            activations.append(activation)
+        zs, activations = self.forward_columns(X)  # (1)
         delta = self.cost_function.delta(zs[-1], activations[-1], Y)  # (2)
         nabla_b = [None] * len(self.biases)
         nabla_w = [None] * len(self.weights)
@@ -318,7 +325,15 @@ class Network:
         rule.keep_velocities(self.step_rule)
         self.step_rule = rule
         order = self.rng.permutation(len(Y)) if shuffle else np.arange(len(Y))
-        return fast_epoch(self, X, Y, order, mini_batch_size, eta)
+        return self._take_epoch(fast_epoch(self, X, Y, order, mini_batch_size, eta))
+
+    def _take_epoch(self, epoch):
+        """Take the weights, biases and momentum's velocities of an epoch trained in the kernel
+        (a ``kernel.Epoch``); returns its mean cost per sample."""
+        self.weights, self.biases = epoch.weights, epoch.biases
+        if epoch.velocities is not None:
+            self.step_rule.velocity_b, self.step_rule.velocity_w = epoch.velocities
+        return epoch.cost
 
     # ------------------------------------------------------------------ parameters and files
 

@@ -59,10 +59,8 @@ class GradientStep:
         self.velocity_b = self.velocity_w = None
 
     def __call__(self, biases, weights, nabla_b, nabla_w, eta, m):
-        """Return the new (biases, weights)."""
-        eta = check_positive(eta, "eta")
-        if m < 1:
-            raise ValueError("mini_batch is empty: a step needs at least one example")
+        """Return the new (biases, weights) after a step of size ``eta`` from gradients summed over
+        ``m`` examples.  Unchecked: ``SGD`` checked eta once, at its start."""
         steps_w = [(eta / m) * nw for nw in nabla_w]
         if self.lmbda:
             steps_w = [s + (eta * self.lmbda / self.n) * w for s, w in zip(steps_w, weights)]
@@ -99,10 +97,6 @@ class GradientStep:
             self.velocity_b = [np.zeros_like(b) for b in biases]
             self.velocity_w = [np.zeros_like(w) for w in weights]
         return self.velocity_b, self.velocity_w
-
-    def kernel_arguments(self, eta):
-        """(decay, l1_step, momentum) in the form ``nnlib.core.kernel.train_epoch`` takes them."""
-        return eta * self.lmbda / self.n, eta * self.l1 / self.n, self.momentum
 
 
 def check_schedule(schedule):

@@ -1,21 +1,22 @@
 """The bookkeeping around ``Network.SGD``'s epochs: everything but the training itself.
 
 ``Network.SGD`` owns its loop (shuffle, mini-batches, ``update_mini_batch``; or its one fast branch
-in ``kernel.fast_epoch``).  A ``Run`` holds the rest, so that every trainer in nnlib (``SGD`` itself,
-``recipes.train_best``, the phase networks, the training panel and the playground) keeps one set
-of books:
+in ``kernel.fast_epoch``) and calls a ``Run`` at the start and at the end of every epoch, so that
+every trainer in nnlib (``SGD`` itself, ``recipes.train_best``, the phase networks, the training
+panel and the playground) keeps one set of books:
 
 - the checked data and settings: the training examples as arrays (and as the course's tuples,
   built only for the course's loop), the test and validation sets, the hooks;
-- before an epoch: the learning rate from the schedule, and the ``augment(X, rng)`` hook that
+- ``start_epoch``: the learning rate from the schedule, and the ``augment(X, rng)`` hook that
   makes this epoch's variant of the training inputs;
-- after an epoch: the cost and accuracy on the training data (measured the same way on both
+- ``end_epoch``: the cost and accuracy on the training data (measured the same way on both
   paths), the test and validation sets, the guard against divergence, the line the course prints
   ("Epoch j: k / n"), ``callback(epoch, history)``, "halve", a target accuracy and early stopping;
 - why a run stopped: ``history["stop_reason"]`` is None or one of ``STOP_REASONS``, with a
   sentence in ``history["stopped"]`` and its cause in ``history["stop_cause"]``.
 
-It imports no ``Network``: it calls only the network's measuring methods.
+It imports no ``Network``: it calls only the network's measuring methods and ``parameters``/
+``set_parameters``.
 """
 
 import math
@@ -163,9 +164,17 @@ class Run:
         for name in self.sets:
             if name != "train":
                 self.history[name + "_cost"], self.history[name + "_accuracy"] = [], []
-        self.verbose, self.progress = verbose, progress
+        self.verbose, self.progress, self.bar = verbose, progress, None
         self.best_accuracy, self.best_parameters = -1.0, None
         self.start, self.start_cost = None, None  # the parameters SGD began with, their cost
+        self.epoch_start, self.clock, self.seconds = None, None, 0.0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.bar is not None:
+            self.bar.close()
 
     @property
     def examples(self):
@@ -173,43 +182,43 @@ class Run:
         given, when it is one and not augmented), built when the course's loop first asks."""
         if self._examples is None:
             n_in, n_out = self.net.sizes[0], self.net.sizes[-1]
-            self._examples = (examples.as_tuples(self.training_data, n_in, n_out)
+            self._examples = (examples.as_tuples(self.training_data, self.X, self.Y, n_in, n_out)
                               if self.augment is None else examples.Examples(self.X, self.Y))
         return self._examples
 
     # ------------------------------------------------------------------ the epochs
-    def epochs(self):
-        """Yield 0, 1, ..., epochs - 1; the caller trains one epoch at each, and the run stops
-        early on divergence, early stopping, a target reached or a callback returning False."""
-        epoch_range = range(self.n_epochs)
-        if self.progress:
-            from tqdm.auto import tqdm
-            epoch_range = tqdm(epoch_range, desc="SGD", unit="epoch")
-        trained = 0.0  # seconds of training (augmentation included, measuring excluded)
-        if self.n_epochs:
+    def start_epoch(self, j):
+        """Before epoch j: start the clock, keep the parameters (restored if the epoch diverges),
+        make the epoch's augmented inputs; return the epoch's learning rate."""
+        self.clock = time.perf_counter()  # training time: augmentation in, measuring out
+        if j == 0:
             self.start = self.net.parameters()
-        try:
-            for j in epoch_range:
-                started = time.perf_counter()
-                if self.schedule != "halve":
-                    self.eta = learning_rate(self.schedule, j, self.n_epochs, self.eta0)
-                if self.augment is not None:
-                    self.X = np.asarray(self.augment(self.X_given, self.augment_rng))
-                    if self.X.shape != self.X_given.shape:
-                        raise ValueError("augment must return an array of shape %s, got %s"
-                                         % (self.X_given.shape, self.X.shape))
-                    self._examples = None
-                start = self.net.parameters()
-                yield j
-                trained += time.perf_counter() - started
-                if self._end_of_epoch(j, start, trained):
-                    break
-                if self.progress and self.monitor is not None:
-                    epoch_range.set_postfix(
-                        accuracy="%.4f" % self.history[self.monitor + "_accuracy"][-1])
-        finally:
             if self.progress:
-                epoch_range.close()
+                from .progress import tqdm
+                self.bar = tqdm(total=self.n_epochs, desc="SGD", unit="epoch")
+        if self.schedule != "halve":
+            self.eta = learning_rate(self.schedule, j, self.n_epochs, self.eta0)
+        if self.augment is not None:
+            self.X = np.asarray(self.augment(self.X_given, self.augment_rng))
+            if self.X.shape != self.X_given.shape:
+                raise ValueError("augment must return an array of shape %s, got %s"
+                                 % (self.X_given.shape, self.X.shape))
+            self._examples = None
+        self.epoch_start = self.net.parameters()
+        return self.eta
+
+    def end_epoch(self, j):
+        """After epoch j: record it (see the class); True when training must stop, with the
+        parameters to keep already in the network (restored after divergence or early
+        stopping)."""
+        self.seconds += time.perf_counter() - self.clock
+        stop = self._end_of_epoch(j, self.epoch_start, self.seconds)
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.monitor is not None and self.history[self.monitor + "_accuracy"]:
+                self.bar.set_postfix(
+                    accuracy="%.4f" % self.history[self.monitor + "_accuracy"][-1])
+        return stop
 
     # ------------------------------------------------------------------ bookkeeping
     def _measure(self, name):
@@ -222,9 +231,8 @@ class Run:
     def _say(self, line):
         if not self.verbose:
             return
-        if self.progress:
-            from tqdm.auto import tqdm
-            tqdm.write(line)
+        if self.bar is not None:
+            self.bar.write(line)
         else:
             print(line, flush=True)
 
