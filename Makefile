@@ -17,7 +17,19 @@ SOLUTIONS ?= solutions
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # One BLAS thread per process for tests and notebooks: pytest -n 2 already keeps both cores busy, and
 # BLAS threads waiting for a busy core stall each other (an epoch measured 7x slower on 2 cores).
-TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+BLAS_1   := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# numba's compiled kernels, compiled once per machine (make numba-cache) into a folder every process finds:
+# pytest's workers and the notebooks' kernels load them instead of compiling again.  The folder is named by
+# a hash of the files whose code numba compiles into kernels of other files (numba's cache of such a caller,
+# e.g. the layout study's trainer, does not notice their edits), so a change there starts a fresh cache.
+NUMBA_CACHE := $(VENV)/numba-cache/$(shell cat nnlib/core/kernel.py nnlib/core/activations.py \
+               isingmc/_rng.py isingmc/_cluster_kernels.py 2>/dev/null | sha256sum | cut -c1-16)
+NUMBA_ENV := NUMBA_CACHE_DIR="$(abspath $(NUMBA_CACHE))"
+# Tests: one numba thread too (the layout study's parallel trainer and the pytest worker beside it would
+# otherwise fight for the two cores)
+TEST_ENV := $(BLAS_1) NUMBA_NUM_THREADS=1 $(NUMBA_ENV)
+# The unit tests that make check leaves out (markers set in the tests, declared in pyproject.toml)
+SLOW_MARKERS := slow or browser or sandbox or server or nbgrader
 # Each install re-runs only when its lock file or pyproject.toml changed.  The full install contains the
 # lab's, so it sets both stamps: make lab after make test installs nothing.
 STAMP     := $(VENV)/.stamp-full-$(shell cat requirements.lock requirements-lab.lock pyproject.toml | sha256sum | cut -c1-16)
@@ -35,7 +47,8 @@ SUBMISSIONS ?=
 NBGRADER := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/nbgrader
 NBGRADER_ARGS := --CourseDirectory.root="$(abspath $(COURSE))"
 
-.PHONY: setup setup-lab lab solutions instructor-lab test unit-tests notebook-tests nbgrader-tests notebooks student \
+.PHONY: setup setup-lab lab solutions instructor-lab check test unit-tests notebook-tests nbgrader-tests \
+        numba-cache notebooks student \
         release autograde feedback bench data mnist lock clean
 
 setup: $(STAMP)
@@ -94,20 +107,34 @@ solutions: mnist
 instructor-lab: setup mnist
 	$(JUPYTER_LAB) --ServerApp.root_dir=. $(LAB_ARGS)
 
+# The inner loop for a change to the libraries: every unit test but the slow ones, the browser, the sandbox,
+# the servers and nbgrader (make test runs those too)
+check: data numba-cache
+	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) -m "not ($(SLOW_MARKERS))" tests
+
 test: unit-tests notebook-tests nbgrader-tests
 
-unit-tests: data
+# make check's tests and the slow ones, in one run (the two workers share them best)
+unit-tests: data numba-cache
 	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) -m "not nbgrader" tests
 
-notebook-tests: data
+notebook-tests: data numba-cache
 	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env notebooks
 
-# The real nbgrader releases and grades the notebooks; one pytest process, which runs two graders at a time.
-nbgrader-tests: data
-	$(TEST_ENV) $(PY) -m pytest -m nbgrader tests/test_nbgrader.py tests/test_student.py
+# The real nbgrader releases and grades the notebooks; one pytest process, which runs two graders at a time
+# (the tests marked nbgrader).
+nbgrader-tests: data numba-cache
+	$(TEST_ENV) $(PY) -m pytest -m nbgrader tests
 
-notebooks: data
-	$(TEST_ENV) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/[0-9]*.ipynb
+# The kernels compiled once, before the tests start (a few seconds when nothing changed); older caches removed
+numba-cache: setup
+	@mkdir -p "$(NUMBA_CACHE)"
+	find "$(VENV)/numba-cache" -mindepth 1 -maxdepth 1 ! -name "$(notdir $(NUMBA_CACHE))" -exec rm -rf {} +
+	$(TEST_ENV) $(PY) tools/warm_numba.py
+
+# Every notebook as a student runs it (both cores for numba), with the compiled kernels of the cache
+notebooks: data numba-cache
+	$(BLAS_1) $(NUMBA_ENV) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/[0-9]*.ipynb
 	$(PY) tools/strip_widget_state.py notebooks/[0-9]*.ipynb
 
 # The student version, made by nbgrader itself: solutions stubbed, hidden tests and outputs removed.

@@ -378,6 +378,7 @@ def _python(code, **kwargs):
                             env=dict(os.environ, OPENBLAS_NUM_THREADS="1"), **kwargs)
 
 
+@pytest.mark.slow
 def test_huge_sweeps_between_can_be_interrupted():
     proc = _python("""
         import isingmc
@@ -592,6 +593,7 @@ def test_vectorized_result_checks():
     np.testing.assert_array_equal(vectorized_result(3, 5)[:, 0], [0, 0, 0, 1, 0])
 
 
+@pytest.mark.slow
 def test_generate_can_be_interrupted_and_writes_nothing(tmp_path):
     """Ctrl-C reaches the chains running in worker threads: they stop at their next chunk."""
     out = tmp_path / "k" / "x.pkl.gz"

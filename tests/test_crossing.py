@@ -99,6 +99,7 @@ def test_crossing_with_error_recovers_the_known_crossing():
     assert single.seed_error == 0.0 and single.error == single.bootstrap_error
 
 
+@pytest.mark.slow
 def test_crossing_error_bar_has_the_right_size():
     """Over independent synthetic test sets, |T* - T0| < error about 68 % of the time."""
     rng = np.random.default_rng(2)

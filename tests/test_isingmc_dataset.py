@@ -120,6 +120,7 @@ def test_load_refuses_code(tmp_path):
         load_dataset(tmp_path / "missing.pkl.gz")
 
 
+@pytest.mark.slow
 def test_cli_generate(tmp_path):
     out = tmp_path / "mc.npz"
     cmd = [sys.executable, "-m", "isingmc", "generate", "--L", "6", "--temperatures", "3.0", "1.5",

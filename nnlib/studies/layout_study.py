@@ -78,8 +78,12 @@ def init_parameters(sizes, seed):
 
 
 # ------------------------------------------------------------------------------------------------
-# numba's cache does not notice edits of nnlib/core/kernel.py in this compiled caller: after changing
-# the kernel, delete nnlib/__pycache__ (the test against Network.train_epoch would catch it).
+# numba's cache keys this compiled caller on this file alone: it does not notice edits of
+# nnlib/core/kernel.py, whose functions are compiled into it.  make check, make test and make
+# notebooks keep their cache in a folder named by a hash of the kernel's source (NUMBA_CACHE_DIR in
+# the Makefile), so they compile afresh after a change; elsewhere, delete the stale copy,
+# nnlib/studies/__pycache__/layout_study._train_jobs-*.  (tests/test_layout_study.py, which
+# compares this trainer with Network.train_epoch, catches a stale one.)
 @numba.njit(cache=True, parallel=True)
 def _train_jobs(Xs, Ys, orders, Xts, Yts, job_problem, job_sizes, job_depth, job_offsets, params,
                 hidden_code, output_code, batch, eta, results):
