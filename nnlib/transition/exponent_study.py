@@ -197,9 +197,11 @@ def measure_exponents(samples, *, n_boot=200, seed=0, window=2.0, narrow_window=
     still needs 2).  ``window``: the collapse tests the points with |t| L^{1/nu} <= window;
     ``narrow_window`` is its variant; ``degree`` that of the collapse's local master curve
     (:func:`nnlib.transition.exponents.collapse_quality`).  ``n_boot`` bootstrap resamples
-    (``seed``); ``n_fine``
-    temperatures per size for the reweighted curves.  ``progress`` as in
-    :func:`nnlib.transition.confusion.confusion_scan`.
+    (``seed``); ``n_fine`` temperatures per size for the reweighted curves.  ``progress`` as in
+    :func:`nnlib.transition.confusion.confusion_scan`.  The collapses start their search at
+    the crossing of the two largest sizes' Binder ratios and at the largest size's crossing
+    <P> = 1/2 (no T_c is given); a bootstrap resample whose collapse finds no minimum is left
+    out of the spread (``Estimate.boot`` holds the ones used).
     """
     samples = sorted(samples, key=lambda s: s.L)
     if not all(isinstance(s, SizeSamples) for s in samples):
@@ -283,7 +285,8 @@ def measure_exponents(samples, *, n_boot=200, seed=0, window=2.0, narrow_window=
                                                      ("gamma_over_nu", "chi_m_max", False)])
     network, net_fits = {}, {}
     if net:
-        network, net_fits = estimates("points_P", full[largest]["T_star"],
+        guess_P = full[largest]["T_star"]
+        network, net_fits = estimates("points_P", guess_P if np.isfinite(guess_P) else guess_U,
                                       [("nu_slope", "slope_P", True),
                                        ("gamma_over_nu", "chi_P_max", False),
                                        ("variance_exponent", "var_P_max", False)])

@@ -13,9 +13,10 @@ x, dy/dT ~ L^{1/nu}.
 
 * :func:`collapse_quality`, :func:`fit_collapse_quality`: the quality S of a collapse of
   Houdayer and Hartmann (PRB 70, 014418 (2004), appendix), minimised over (T_c, nu).  S needs no
-  model of F: every point is compared with a straight line through the points of the *other* sizes
-  next to it.  S ~ 1 for a collapse within the error bars, >> 1 for a bad one (Bhattacharjee and
-  Seno, J. Phys. A 34, 6375 (2001), define a similar measure);
+  model of F: every point is compared with a local fit (their straight line, or by default a
+  parabola) through the points of the *other* sizes next to it.  S ~ 1 for a collapse within the
+  error bars, >> 1 for a bad one (Bhattacharjee and Seno, J. Phys. A 34, 6375 (2001), define a
+  similar measure);
 * :func:`fit_power_law`: y = a L^kappa by weighted least squares in ln y;
 * :func:`curve_peak`: the top of a finely sampled curve (e.g. a reweighted susceptibility);
 * :class:`Estimate`, :func:`combine`: a value whose error adds in quadrature the bootstrap spread

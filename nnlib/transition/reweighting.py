@@ -47,12 +47,12 @@ class MultiHistogram:
 
     ``energies`` (n,): total energy of each sample; ``betas`` (n,): the inverse temperature of the
     run it was drawn in (samples with equal beta form one run); ``sample_weights`` (n,): how many
-    times each sample counts (bootstrap multiplicities; default 1); ``f_start``: free energies to
-    start the iteration of eq. (2) from: the ``free_energies`` of a MultiHistogram of the same samples
-(e.g. the full sample's, when a bootstrap resample is fitted).  ``free_energies`` (f_0 = 0) are
-those of the energies minus ``energy_shift``, the mean energy of the samples (no overflow in
-exp(-beta E)): add ``run_betas * energy_shift`` for those of the energies themselves.
-    The samples of a run are taken as independent (thin a Markov chain to ~2 tau_int first).
+    times each sample counts (bootstrap multiplicities; default 1).  ``free_energies`` (f_0 = 0)
+    are those of the energies minus ``energy_shift``, the mean energy of the samples (no overflow
+    in exp(-beta E)): add ``run_betas * energy_shift`` for those of the energies themselves.
+    ``f_start``: where to start solving eq. (2) (Newton steps; ``iterations`` counts them), e.g.
+    the ``free_energies`` of the full sample when a bootstrap resample of it is fitted.  The
+    samples of a run are taken as independent (thin a Markov chain to ~2 tau_int first).
     """
 
     def __init__(self, energies, betas, *, sample_weights=None, f_start=None, tol=1e-10,
