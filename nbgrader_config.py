@@ -2,7 +2,7 @@
 
 The course directory is made by `make release` under build/course (never committed):
 
-    build/course/source/sheet11/      the seven notebooks, with solutions (copied from notebooks/)
+    build/course/source/sheet11/      the eight notebooks, with solutions, and network.py (copied from notebooks/)
     build/course/release/sheet11/     what students get: solutions stubbed, hidden tests removed
     build/course/submitted/STUDENT/sheet11/    submissions (make autograde SUBMISSIONS=..., or nbgrader collect)
     build/course/autograded/ feedback/ gradebook.db

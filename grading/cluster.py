@@ -6,12 +6,12 @@ stops what (README, "On a Dask cluster"; tests/test_cluster.py shows each):
 
 * **Nobody without the course's certificates connects.**  ``tls://HOST:PORT`` is Dask's mutual TLS: the
   scheduler, every worker and the instructor's client hold a certificate signed by the course's own CA
-  (``python -m grading certificates DIR``, :func:`make_certificates`) and accept only peers with one;
+  (``python -m grading certificates DIR``, grading/certificates.py) and accept only peers with one;
   Dask checks the signature, not host names.  A plain ``tcp://`` address is refused unless it is this
   machine's loopback (``--insecure`` lets it through with a warning): on a network anyone who reaches
   the port could run code on the workers outside the sandbox and send the grader results.
 * **Nothing a worker (or the scheduler) sends runs code in the grader's process.**  A job's outcome travels
-  as msgpack data (a dict of bytes, str, int, float and None, made by :func:`outcome_data` on the worker);
+  as msgpack data (grading/wire.py: a dict of bytes, str, int, float and None, made on the worker);
   the client deserialises replies with msgpack only and leaves what the scheduler's stream carries
   serialised undecoded, and while a pool is open the entry points through which ``distributed`` unpickles
   what it receives raise :class:`UnpicklingRefused` (``_Refusal``, ``_client_class``): pickled results,
@@ -32,46 +32,31 @@ the least sandbox time, and one student's exercises share ``execution.STUDENT_BU
 
 import collections
 import dataclasses
-import datetime
 import ipaddress
 import math
 import os
 import queue
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
 from . import sandbox
+from .certificates import CA, KEY_SUFFIX, make_certificates  # noqa: F401  (`python -m grading certificates`)
 from .execution import run_job
+from .wire import (MAX_ERROR_CHARS, JobFailed, JobTimeout, UnpicklingRefused, WorkerError,  # noqa: F401
+                   _client_class, _fields, _Refusal, outcome_data, outcome_from_data)   # (the pool's API)
 
 DEFAULT_MARGIN = 120.0          # s beyond a job's wall limit (a worker's first job compiles the kernels)
 NO_WORKER_SECONDS = 300.0       # a batch with jobs left and no worker for this long gives them up
 FETCH_SECONDS = 60.0            # fetching one finished job's outcome
 POLL_SECONDS = 0.5
-MAX_ERROR_CHARS = 2000
-CA, KEY_SUFFIX = "ca.pem", ".key"
-ROLES = ("scheduler", "worker", "client")       # DIR/ROLE.pem and DIR/ROLE.key
 TLS_DIR_VARIABLE = "GRADING_TLS_DIR"
 
 
 class ClusterError(RuntimeError):
     """The cluster cannot be used as asked: an address refused, certificates missing, no connection."""
-
-
-class JobFailed(RuntimeError):
-    """A job came back without a usable outcome (failed or refused): its student is graded again next run."""
-
-
-class JobTimeout(JobFailed):
-    """No outcome before the job's deadline (a hung worker, or one that vanished)."""
-
-
-class UnpicklingRefused(TypeError):
-    """Raised instead of unpickling anything received from the cluster (TypeError: distributed's own
-    fallbacks treat it as data it cannot read)."""
 
 
 # ---------------------------------------------------------------------------------------------- addresses
@@ -154,112 +139,7 @@ def connection(address, *, tls_dir=None, insecure=False, margin=DEFAULT_MARGIN, 
     return Connection(address, None, float(margin))
 
 
-# ---------------------------------------------------------------------------------------------- certificates
-def _write_atomic(path, data, mode):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")   # created 0600
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def make_certificates(folder, hosts=(), days=365, force=False):
-    """A course CA and a certificate with its key for the scheduler, the workers and the instructor's
-    client, in ``folder``: ca.pem, scheduler.pem/.key, worker.pem/.key, client.pem/.key (keys 0600, every
-    file written atomically).  ``hosts`` (names or IP addresses) go into the scheduler's and workers'
-    certificates as subject alternative names (Dask itself checks the CA's signature, not names).  The CA's
-    private key is not kept: nobody can sign another certificate for this cluster; run this again (into a
-    new folder, or with ``force``) to renew or replace them all.  Returns {file name: Path}."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    folder = Path(folder)
-    days = int(days)
-    if days < 1:
-        raise ValueError(f"days must be at least 1, got {days}")
-    names = [CA] + [role + ext for role in ROLES for ext in (".pem", KEY_SUFFIX)]
-    existing = [name for name in names if (folder / name).exists()]
-    if existing and not force:
-        raise FileExistsError(f"{folder} already has {', '.join(existing)} (give --force to replace them all; "
-                              "a running cluster then needs the new files)")
-    alt_names = []
-    for host in dict.fromkeys(["localhost", "127.0.0.1", *hosts]):
-        try:
-            alt_names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            alt_names.append(x509.DNSName(host))
-    now = datetime.datetime.now(datetime.timezone.utc)
-    start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=days)
-    tag = uuid.uuid4().hex[:8]
-
-    def name(common):
-        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "nn-physics-course grading"),
-                          x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = name(f"course CA {tag}")
-    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(start).not_valid_after(end)
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-               .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
-                                            key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                            key_cert_sign=True, crl_sign=True, encipher_only=False,
-                                            decipher_only=False), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-               .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    written = {CA: folder / CA}
-    pairs = {}
-    for role in ROLES:
-        key = ec.generate_private_key(ec.SECP256R1())
-        usages = [ExtendedKeyUsageOID.CLIENT_AUTH] if role == "client" else \
-            [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]   # workers connect too
-        builder = (x509.CertificateBuilder().subject_name(name(f"{role} {tag}")).issuer_name(ca_name)
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(start).not_valid_after(end)
-                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                                key_encipherment=False, data_encipherment=False,
-                                                key_agreement=False, key_cert_sign=False, crl_sign=False,
-                                                encipher_only=False, decipher_only=False), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                                  critical=False))
-        if role != "client":
-            builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
-        cert = builder.sign(ca_key, hashes.SHA256())
-        key_bytes = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        pairs[role] = (cert.public_bytes(pem), key_bytes)
-    # keys first, the CA last: a folder with ca.pem is complete
-    for role, (cert_bytes, key_bytes) in pairs.items():
-        _write_atomic(folder / (role + KEY_SUFFIX), key_bytes, 0o600)
-        _write_atomic(folder / (role + ".pem"), cert_bytes, 0o644)
-        written[role + KEY_SUFFIX], written[role + ".pem"] = folder / (role + KEY_SUFFIX), folder / (role + ".pem")
-    _write_atomic(folder / CA, ca_cert.public_bytes(pem), 0o644)
-    return written
-
-
-# ---------------------------------------------------------------------------------------------- outcomes
-def _fields():
-    return [field.name for field in dataclasses.fields(sandbox.Outcome)]
-
-
-def outcome_data(outcome):
-    """On the worker: an Outcome as msgpack data, {field: value}."""
-    return {field: getattr(outcome, field) for field in _fields()}
-
-
+# ---------------------------------------------------------------------------------------------- the worker's side
 def work(job, input_name, input_bytes, limits):
     """What a Dask worker runs for one job: :func:`grading.execution.run_job`, its outcome as plain data;
     a failure to run the sandbox (no bwrap, ...) comes back as {"error": text, "worker": address}, not as
@@ -274,138 +154,6 @@ def work(job, input_name, input_bytes, limits):
         except Exception:
             address = None
         return {"error": f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS], "worker": address}
-
-
-class WorkerError(JobFailed):
-    """The worker reported that it could not run the sandbox."""
-
-    def __init__(self, message, worker=None):
-        super().__init__(message)
-        self.worker = worker
-
-
-def _small_int(value):
-    return type(value) is int and -2**63 <= value < 2**63
-
-
-def _plain(value):
-    """What a field without a rule of its own may hold: None, a 64-bit int, a finite float, a short str."""
-    return (value is None or _small_int(value) or type(value) is float and math.isfinite(value)
-            or type(value) is str and len(value) <= sandbox.MAX_LOG_BYTES)
-
-
-# what each field of an Outcome may be (exact types: no subclass, so no object of the worker's making)
-FIELD_RULES = {
-    "result": (lambda v: v is None or type(v) is bytes and len(v) <= sandbox.MAX_RESULT_BYTES,
-               f"None or bytes, at most {sandbox.MAX_RESULT_BYTES}"),
-    "returncode": (lambda v: v is None or _small_int(v) and -2**31 <= v < 2**31, "None or a small int"),
-    "killed": (lambda v: v is None or type(v) is str and 0 < len(v) <= 16, "None or a short str"),
-    "seconds": (lambda v: type(v) in (int, float) and math.isfinite(v) and 0 <= v < 1e7, "seconds"),
-    "log": (lambda v: type(v) is str and len(v) <= sandbox.MAX_LOG_BYTES,
-            f"a str of at most {sandbox.MAX_LOG_BYTES} characters"),
-    "memory_peak": (lambda v: v is None or _small_int(v) and v >= 0, "None or a number of bytes"),
-}
-
-
-def _refuse(what):
-    raise JobFailed(f"refused what the worker sent: {what}")
-
-
-def outcome_from_data(data):
-    """In the grader: an :class:`~grading.sandbox.Outcome` from what a worker sent, after checking every
-    field's type and size (never unpickled); raises :class:`JobFailed` (or :class:`WorkerError`)."""
-    if type(data) is not dict:
-        _refuse(f"a {type(data).__name__} instead of a dict")
-    if set(data) == {"error", "worker"}:
-        error, worker = data["error"], data["worker"]
-        if type(error) is not str or not (worker is None or type(worker) is str and len(worker) < 300):
-            _refuse("a malformed error report")
-        raise WorkerError(f"the sandbox could not run on the worker {worker}: {error[:MAX_ERROR_CHARS]}", worker)
-    fields = _fields()
-    if set(data) != set(fields):
-        _refuse(f"the fields {sorted(str(key)[:40] for key in data)[:12]} instead of {fields} (does the worker "
-                "run another version of the grader?)")
-    for field in fields:
-        rule, wanted = FIELD_RULES.get(field, (_plain, "None, a number or a short str"))
-        if not rule(data[field]):
-            _refuse(f"{field} is not {wanted} (a {type(data[field]).__name__})")
-    if type(data["seconds"]) is int:
-        data["seconds"] = float(data["seconds"])
-    return sandbox.Outcome(**data)
-
-
-# ---------------------------------------------------------------------------------------------- no unpickling
-class _Refusal:
-    """While a pool is open (counted), the names through which ``distributed`` unpickles what it receives
-    raise UnpicklingRefused in this process: ``distributed.protocol.pickle.loads`` (pickled messages,
-    the "pickle" and "dask" serialisers, erred tasks' exceptions in ``clean_exception``) and
-    ``distributed.client.loads`` (a finished task's result type).  The client class below also drops the
-    types and exceptions it is sent and subscribes to no events (the ``warn`` handler unpickles)."""
-    PATCHED = (("distributed.protocol.pickle", "loads"), ("distributed.client", "loads"))
-    _lock = threading.Lock()
-    _depth = 0
-    _saved = {}
-
-    @staticmethod
-    def refuse(*args, **kwargs):
-        raise UnpicklingRefused("the grader unpickles nothing it receives from the cluster")
-
-    @classmethod
-    def enter(cls):
-        import importlib
-
-        with cls._lock:
-            if cls._depth == 0:
-                for module_name, attribute in cls.PATCHED:
-                    module = importlib.import_module(module_name)
-                    cls._saved[module_name, attribute] = getattr(module, attribute)
-                    setattr(module, attribute, cls.refuse)
-            cls._depth += 1
-
-    @classmethod
-    def exit(cls):
-        import importlib
-
-        with cls._lock:
-            cls._depth -= 1
-            if cls._depth == 0:
-                for (module_name, attribute), original in cls._saved.items():
-                    setattr(importlib.import_module(module_name), attribute, original)
-                cls._saved.clear()
-
-
-def _client_class():
-    from distributed import Client
-
-    class GraderClient(Client):
-        """A Client that reads no type, exception or event it is sent (each would be unpickled), and whose
-        stream from the scheduler decodes msgpack only: what the stream carries serialised (erred tasks'
-        exceptions) stays undecoded bytes, so nothing there needs a serialiser family."""
-
-        async def _ensure_connected(self, timeout=None):
-            await super()._ensure_connected(timeout=timeout)
-            comm = getattr(self.scheduler_comm, "comm", None)
-            if comm is not None:
-                comm.deserialize = False
-
-        def stream_alive(self):
-            task = getattr(self, "_handle_report_task", None)
-            return task is None or not task.done()
-
-        def _handle_key_in_memory(self, key=None, type=None, workers=None, **kwargs):
-            return super()._handle_key_in_memory(key=key, type=None, workers=workers)
-
-        def _handle_task_erred(self, key=None, exception=None, traceback=None, **kwargs):
-            return super()._handle_task_erred(key=key, exception=RuntimeError(
-                "the job failed on its worker (its exception is not read here: see the worker's log)"))
-
-        def subscribe_topic(self, topic, handler):
-            return None                 # not even the default "print" and "warn" topics
-
-        async def _handle_event(self, topic, event):
-            return None
-
-    return GraderClient
 
 
 # ---------------------------------------------------------------------------------------------- the pool

@@ -1,6 +1,6 @@
 """The real nbgrader and the real sandbox grade the course: honest work, unsolved work, and attacks.
 
-One course is released from the seven notebooks (``generate_assignment`` with the repository's
+One course is released from the eight notebooks (``generate_assignment`` with the repository's
 nbgrader_config.py, solution metadata enforced), then one batch of students is graded by
 ``python -m grading autograde`` (what `make autograde` runs), two sandboxes at a time:
 
@@ -418,7 +418,7 @@ def graded(released, submissions):
     return {"log": log, "seconds": time.perf_counter() - start, "before": before, "after": digest(GUARDED)}
 
 
-def test_strict_release_of_all_seven_notebooks(release):
+def test_strict_release_of_all_notebooks(release):
     root, done = release
     assert done.returncode == 0, "nbgrader generate_assignment (metadata enforced) failed:\n" + done.stderr[-4000:]
     out = root / "release" / ASSIGNMENT
