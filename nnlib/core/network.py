@@ -133,7 +133,8 @@ class Network:
                 eta_j = books.start_epoch(j)  # the schedule's eta; augmented inputs
                 order = self.rng.permutation(books.n)  # the course: random.shuffle(training_data)
                 if fast:  # backprop and update_mini_batch are this file's: the same steps, compiled
-                    self._take_epoch(fast_epoch(self, books.X, books.Y, order, mini_batch_size, eta_j))
+                    trained = fast_epoch(self, books.X, books.Y, order, mini_batch_size, eta_j)
+                    self._take_epoch(trained)  # its new weights and biases
                 else:
                     training_data = [books.examples[k] for k in order]
                     n = len(training_data)
