@@ -6,7 +6,8 @@ way ``make lab`` starts it for a student (token on, nbgrader's instructor tools 
 from or written to the user's Jupyter settings).
 
 Unit tests: ``nielsen`` is M. Nielsen's network code written out independently of nnlib, the one
-reference backprop they compare with.  The markers that make check leaves out are set at the end.
+reference backprop they compare with.  Test files carry their markers themselves (pytestmark: slow,
+browser, sandbox, server, nbgrader: what make check leaves out).
 """
 
 import contextlib
@@ -143,20 +144,6 @@ def jupyter_lab(tmp_path_factory):
         for proc in started:
             with contextlib.suppress(ProcessLookupError):
                 stop_process_group(proc)
-
-
-# ---------------------------------------------------------------------- markers
-# Every test runs in make test; make check leaves out those marked slow, browser, nbgrader, sandbox
-# or server (pyproject.toml declares them).  Most files carry their marker themselves (pytestmark);
-# the two below are marked here until their own files do (their owners were asked, issue 26).
-UNMARKED_MODULES = {"test_grading_sandbox": "sandbox", "test_lab": "server"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        marker = UNMARKED_MODULES.get(item.path.stem)
-        if marker and not item.get_closest_marker(marker):
-            item.add_marker(marker)
 
 
 # ---------------------------------------------------------------------- the reference backprop

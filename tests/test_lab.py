@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.server          # JupyterLab servers started through make: make test, not make check
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

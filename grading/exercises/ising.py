@@ -73,29 +73,42 @@ def networks_inputs(course):
             {"val_x": val_x, "val_y": perm[val_y]})
 
 
+FULL, NONE = 0.85, 0.70     # a network's validation accuracy for its full share of the points, and below which none
+
+
 def networks_score(public, private, result):
-    messages = []
+    """Each network earns half the points, in full from FULL, none below NONE, linearly between.  The
+    notebook's solution, graded on 60 course secrets (shuffles and renamings): shallow_net 94.5-95.6 %,
+    deep_net 86.5-96.2 % (two of 60 below the notebook's own 90 %: the bar sits under the recipe's spread);
+    a network that ignores its training data is near chance after the renaming (33 %)."""
+    messages, fractions, reached = [], [], []
     for name in ("shallow_net", "deep_net"):
         try:
             net = checks.network(result, name, name)
         except Missing as exc:
             messages.append(str(exc) or checks.failure(result, name, name))
+            fractions.append(0.0)
             continue
         hidden = net.sizes[1:-1]
         if name == "shallow_net" and net.sizes != [784, 30, 3]:
             messages.append(f"shallow_net should have sizes [784, 30, 3], got {net.sizes}")
+            fractions.append(0.0)
         elif name == "deep_net" and not (net.sizes[0] == 784 and net.sizes[-1] == 3 and len(hidden) >= 2
                                          and sum(hidden) == 30):
             messages.append("deep_net should have 784 inputs, 3 outputs and 30 hidden neurons in two or more "
                             f"layers, got sizes {net.sizes}")
+            fractions.append(0.0)
         else:
             accuracy = net.accuracy(private["val_x"], private["val_y"])
-            if accuracy < 0.90:
-                messages.append(f"{name}, trained on the snapshots with their labels renamed, reaches "
-                                f"{accuracy:.1%} on the validation set (measured by the grader from its weights); "
-                                "expected at least 90 %")
-    return Check.of("; ".join(messages), ("shallow_net and deep_net: at least 90 % on the validation set, "
-                                          "measured by the grader from their weights"))
+            fractions.append(float(np.clip((accuracy - NONE) / (FULL - NONE), 0.0, 1.0)))
+            reached.append(f"{name} {accuracy:.1%}")
+            if accuracy < FULL:
+                messages.append(f"{name}, trained on the snapshots with their labels renamed, reaches {accuracy:.1%} "
+                                "on the validation set (measured by the grader from its weights); full points from "
+                                f"{FULL:.0%}, none below {NONE:.0%}")
+    text = "; ".join(messages) or f"shallow_net and deep_net, trained on the snapshots with their labels renamed: " \
+                                  f"{', '.join(reached)} on the validation set, measured by the grader from their weights"
+    return Check(sum(fractions) / 2, text)
 
 
 def bayes_inputs(course):
