@@ -21,7 +21,6 @@ import math
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -30,6 +29,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import stop_process_group
 
 from test_nbgrader import ALWAYS_EQUAL, ASSIGNMENT, READ_COURSE_FILES, ROOT, autograded, grade, run, with_solution
 
@@ -181,14 +181,7 @@ class Dask:
             time.sleep(0.3)
 
     def stop(self, name):
-        proc = self.procs.pop(name)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_process_group(self.procs.pop(name))
 
     def stop_all(self):
         for name in reversed(list(self.procs)):
