@@ -25,9 +25,12 @@ BLAS_1   := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 NUMBA_CACHE := $(VENV)/numba-cache/$(shell cat nnlib/core/kernel.py nnlib/core/activations.py \
                isingmc/_rng.py isingmc/_cluster_kernels.py 2>/dev/null | sha256sum | cut -c1-16)
 NUMBA_ENV := NUMBA_CACHE_DIR="$(abspath $(NUMBA_CACHE))"
+# The grader's sandboxes load theirs from a folder of its own beside it (grading.execution.kernel_cache):
+# compiled once per machine too, not once per course, test or Dask worker
+GRADING_CACHE := GRADING_NUMBA_CACHE="$(abspath $(NUMBA_CACHE))-grading"
 # Tests: one numba thread too (the layout study's parallel trainer and the pytest worker beside it would
 # otherwise fight for the two cores)
-TEST_ENV := $(BLAS_1) NUMBA_NUM_THREADS=1 $(NUMBA_ENV)
+TEST_ENV := $(BLAS_1) NUMBA_NUM_THREADS=1 $(NUMBA_ENV) $(GRADING_CACHE)
 # The unit tests that make check leaves out (markers set in the tests, declared in pyproject.toml)
 SLOW_MARKERS := slow or browser or sandbox or server or nbgrader
 # Each install re-runs only when its lock file or pyproject.toml changed.  The full install contains the
@@ -130,7 +133,7 @@ nbgrader-tests: data numba-cache
 # The kernels compiled once, before the tests start (a few seconds when nothing changed); older caches removed
 numba-cache: setup
 	@mkdir -p "$(NUMBA_CACHE)"
-	find "$(VENV)/numba-cache" -mindepth 1 -maxdepth 1 ! -name "$(notdir $(NUMBA_CACHE))" -exec rm -rf {} +
+	find "$(VENV)/numba-cache" -mindepth 1 -maxdepth 1 ! -name "$(notdir $(NUMBA_CACHE))*" -exec rm -rf {} +
 	$(TEST_ENV) $(PY) tools/warm_numba.py
 
 # Every notebook as a student runs it (both cores for numba), with the compiled kernels of the cache

@@ -184,8 +184,7 @@ def _run_and_score(course_dir, assignment, todo, exercises, course, jobs, schedu
         pool = DaskPool(scheduler, **cluster_options)
         log(f"grading on the Dask cluster at {scheduler}")
     else:
-        cache = execution.warm_numba_cache(execution.private_folder(
-            execution.private_folder(course_dir / ".grading") / "numba-cache"))
+        cache = execution.kernel_cache(execution.private_folder(course_dir / ".grading") / "numba-cache")
         pool = execution.LocalPool(jobs, cache)
         log(f"grading {jobs} sandbox(es) at a time on this machine")
     api = _api(course_dir)

@@ -68,6 +68,23 @@ def warm_numba_cache(cache_dir):
         return cache_dir
 
 
+# One folder of compiled kernels for every course and run on this machine (make sets it beside its own
+# cache, named by the kernels' hash); unset, each course keeps its own and each Dask worker process its own
+CACHE_VARIABLE = "GRADING_NUMBA_CACHE"
+
+
+def kernel_cache(default):
+    """The sandboxes' compiled kernels, ready: ``$GRADING_NUMBA_CACHE`` when it is set, else ``default``.
+
+    Either way the folder must be this user's own (:func:`private_folder`) and only
+    :func:`warm_numba_cache` writes to it, so what the sandboxes load was compiled by library code only.
+    With the variable set, a new course or a new Dask worker loads the kernels in a second instead of
+    compiling them for half a minute."""
+    folder = Path(os.environ.get(CACHE_VARIABLE) or default)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return warm_numba_cache(private_folder(folder))
+
+
 def private_folder(path):
     """``path`` as a folder that only this user can enter, made with mode 0700 if missing.  An existing one
     must be a real folder (not a symlink) of this user; access for others is taken away.  Anything else
@@ -109,7 +126,7 @@ def run_job(job, input_name, input_bytes, limits, numba_cache=None, work_dir=Non
     Runs in a local thread or a Dask worker alike."""
     work = Path(work_dir) if work_dir else process_folder()
     path = sandbox.input_file(input_name, input_bytes, private_folder(work / "inputs")) if input_bytes else None
-    cache = numba_cache or warm_numba_cache(private_folder(work / "numba-cache"))
+    cache = numba_cache or kernel_cache(work / "numba-cache")
     return sandbox.run(job, path, limits, numba_cache=cache, work_dir=work)
 
 

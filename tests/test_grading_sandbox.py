@@ -539,6 +539,37 @@ def test_the_course_secret_is_made_once_and_kept_private(tmp_path):
         autograde.course_secret(other)
 
 
+def test_the_kernel_cache_is_one_private_folder_of_the_graders(tmp_path, monkeypatch):
+    """GRADING_NUMBA_CACHE names one folder for every course and Dask worker (make sets it); it must be
+    the grader's own, as the per-course default must; only the trusted warm-up writes there."""
+    from grading import execution
+
+    warmed = []
+    monkeypatch.setattr(execution, "warm_numba_cache", lambda folder: warmed.append(Path(folder)) or str(folder))
+    monkeypatch.delenv(execution.CACHE_VARIABLE, raising=False)
+    course_default = tmp_path / "course" / ".grading" / "numba-cache"
+    assert execution.kernel_cache(course_default) == str(course_default)
+    shared = tmp_path / "machine" / "kernels-grading"
+    monkeypatch.setenv(execution.CACHE_VARIABLE, str(shared))
+    assert execution.kernel_cache(tmp_path / "other-course") == str(shared)
+    assert not (tmp_path / "other-course").exists()
+    assert oct(shared.stat().st_mode & 0o777) == "0o700"
+    shared.chmod(0o777)                                    # opened up: closed again before it is used
+    execution.kernel_cache(tmp_path / "x")
+    assert oct(shared.stat().st_mode & 0o777) == "0o700"
+    # a Dask worker's jobs (no cache handed over) use it too
+    ran = []
+    monkeypatch.setattr(sandbox, "run", lambda job, path, limits, numba_cache, work_dir: ran.append(numba_cache))
+    execution.run_job({"code": ""}, "x", None, sandbox.Limits(), work_dir=tmp_path / "worker")
+    assert ran == [str(shared)]
+    planted = tmp_path / "planted"                        # a symlink where the folder should be: refused
+    planted.symlink_to(tmp_path / "machine")
+    monkeypatch.setenv(execution.CACHE_VARIABLE, str(planted))
+    with pytest.raises(PermissionError, match="not a folder of this user's"):
+        execution.kernel_cache(tmp_path / "y")
+    assert warmed == [course_default, shared, shared, shared]
+
+
 def test_one_slow_student_does_not_hold_back_the_others(monkeypatch):
     """One sandbox slot: the slow student's second exercise waits until the quick student is done, and the
     slow student's exercises share a time budget."""
