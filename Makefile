@@ -126,7 +126,8 @@ notebook-tests: data numba-cache
 
 # The tests marked nbgrader: the real nbgrader releases and grades the notebooks, a TLS Dask cluster grades,
 # Chromium opens the formgrader.  Two pytest workers, one file each (their fixtures are per file, and much of
-# it waits on servers and deadlines): 340 s instead of 455 s in one process, measured on a fresh clone.
+# it waits on servers and deadlines): 254 s on a fresh clone, with the grader's kernels compiled beforehand
+# (GRADING_NUMBA_CACHE; 441 s when each course, test and Dask worker compiled its own).
 nbgrader-tests: data numba-cache
 	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) --dist loadfile -m nbgrader tests
 
